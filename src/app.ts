@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto'
+import type { Writable } from 'node:stream'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
+import Type from 'typebox'
+import type { Db } from './db/connect.ts'
+import { isUnavailableError } from './db/dialect.ts'
+import { registerAuth } from './http/auth.ts'
+import { ApiError, errorBody } from './http/errors.ts'
+import { ErrorResponse } from './http/schemas.ts'
+import { validationError, validatorCompiler } from './http/validation.ts'
+import { customerRoutes } from './resources/customers/routes.ts'
+
+export interface AppOptions {
+  db: Db
+  logLevel?: string
+  /** Where log lines go; stdout by default. */
+  logStream?: Writable
+}
+
+export const VERSION = '0.1.0'
+const BODY_LIMIT = 1024 * 1024
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+const API_DESCRIPTION = `Quoin implements Qwoty's public REST API on your own machines.
+
+Authenticate with \`Authorization: Bearer <token>\`. Tokens belong to one workspace and carry scopes
+such as \`customers:read\`; a token never sees another workspace's records (they are "not found").
+
+Successful responses are \`{"success": true, "data": …}\`. Errors are
+\`{"success": false, "error": "<sentence>", "code": "<snake_case>", "details": ["…"]}\`.
+Every response carries \`X-Request-Id\`.`
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { db } = options
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? 'info',
+      redact: {
+        paths: ['req.headers.authorization', 'headers.authorization', 'authorization'],
+        censor: '[redacted]',
+      },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // One line per request is written by the onResponse hook below, with the fields we choose.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    schemaErrorFormatter: (errors, dataVar) => validationError(errors, dataVar),
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.addSchema(ErrorResponse)
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('preHandler', async (request) => {
+    // UUIDs compare case-insensitively; SQLite stores them as lower-case text.
+    const params = request.params as Record<string, string> | undefined
+    if (params) for (const key of Object.keys(params)) params[key] = params[key]!.toLowerCase()
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    )
+  })
+
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+    const apiError = toApiError(err)
+    if (apiError.code === 'internal_error') {
+      request.log.error({ err }, 'unexpected error')
+      return reply.status(500).send({ ...errorBody(apiError), request_id: request.id })
+    }
+    if (apiError.code === 'database_unavailable')
+      request.log.warn({ err: { message: err.message } }, 'database unavailable')
+    if (apiError.headers) reply.headers(apiError.headers)
+    return reply.status(apiError.status).send(errorBody(apiError))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]
+    reply
+      .status(404)
+      .send(errorBody(new ApiError('route_not_found', `No route for ${request.method} ${path}`)))
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Quoin API', version: VERSION, description: API_DESCRIPTION },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A workspace API token: Bearer qwoty_…' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url, route }) => {
+      const secured = Boolean((route.config as { scope?: string } | undefined)?.scope)
+      return { schema: { ...schema, security: secured ? [{ bearer: [] }] : [] } as typeof schema, url }
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  )
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'Readiness: the database answers',
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), database: Type.Literal('ok') }),
+          503: Type.Object({ status: Type.Literal('unavailable'), database: Type.Literal('unreachable') }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      if (await db.ping()) return { status: 'ready' as const, database: 'ok' as const }
+      return reply.status(503).send({ status: 'unavailable' as const, database: 'unreachable' as const })
+    },
+  )
+
+  registerAuth(app, db.kysely)
+  await app.register(customerRoutes, { db: db.kysely })
+
+  return app
+}
+
+function toApiError(err: FastifyError | ApiError): ApiError {
+  if (err instanceof ApiError) return err
+  if (isUnavailableError(err)) {
+    return new ApiError('database_unavailable', 'Database unavailable, try again shortly', undefined, {
+      'Retry-After': '1',
+    })
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', `Request body is larger than ${BODY_LIMIT} bytes`)
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(
+        'unsupported_media_type',
+        'Request body must be JSON (Content-Type: application/json)',
+      )
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('invalid_json', 'Request body is empty but Content-Type is application/json')
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('invalid_json', 'Request body does not match its Content-Length')
+  }
+  if (
+    err.statusCode === 400 &&
+    (err.name === 'SyntaxError' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+  ) {
+    return new ApiError('invalid_json', `Request body is not valid JSON: ${err.message}`)
+  }
+  return new ApiError('internal_error', 'Internal error')
+}

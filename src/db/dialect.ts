@@ -1,0 +1,46 @@
+// Everything that differs between SQLite and PostgreSQL, or between their drivers, lives here.
+
+/** The current instant as stored: ISO 8601 UTC with milliseconds (kept for ordering). */
+export function nowIso(): string {
+  return new Date().toISOString()
+}
+
+/** A stored timestamp (Date from pg, string from SQLite) as the wire shows it: second precision, UTC. */
+export function toWireTime(value: Date | string): string {
+  const iso = typeof value === 'string' ? value : value.toISOString()
+  return `${iso.slice(0, 19)}Z`
+}
+
+/** A stored timestamp as a full-precision ISO string, for cursors and comparisons. */
+export function toStoredTime(value: Date | string): string {
+  return typeof value === 'string' ? value : value.toISOString()
+}
+
+const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006'])
+const NET_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+])
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/
+
+/** True when an error means "the database cannot answer now", as opposed to a bug or a bad query. */
+export function isUnavailableError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string') {
+    if (PG_UNAVAILABLE.has(code) || NET_UNAVAILABLE.has(code) || SQLITE_UNAVAILABLE.test(code)) return true
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection is closed|Client has encountered a connection error|driver has already been destroyed/i.test(
+    err.message,
+  )
+}
+
+/** True when an error is a unique-constraint violation. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}

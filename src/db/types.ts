@@ -1,0 +1,103 @@
+import type { ColumnType } from 'kysely'
+
+/** Timestamps are written as ISO strings; PostgreSQL reads them back as Date, SQLite as strings. */
+export type Timestamp = ColumnType<Date | string, string, string>
+
+export interface WorkspaceTable {
+  id: string
+  name: string
+  created_at: Timestamp
+}
+
+export interface ApiTokenTable {
+  id: string
+  workspace_id: string
+  name: string
+  token_hash: string
+  last4: string
+  scopes: string
+  expires_at: Timestamp | null
+  last_used_at: Timestamp | null
+  revoked_at: Timestamp | null
+  created_at: Timestamp
+}
+
+export interface SegmentTable {
+  id: string
+  workspace_id: string
+  name: string
+  reference: string | null
+  description: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface CustomerTable {
+  id: string
+  workspace_id: string
+  name: string
+  type: 'company' | 'individual'
+  segment_id: string | null
+  logo: string | null
+  id_crm: string | null
+  id_erp: string | null
+  id_accounting: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface CustomerTaxIdTable {
+  workspace_id: string
+  customer_id: string
+  position: number
+  tax: string
+  tax_value: string
+}
+
+export interface ContactTable {
+  id: string
+  workspace_id: string
+  customer_id: string
+  first_name: string
+  last_name: string
+  email: string
+  phone: string | null
+  /** Comma-separated role names, in the order given. */
+  role: string
+  id_crm: string | null
+  id_erp: string | null
+  id_accounting: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface AddressTable {
+  id: string
+  workspace_id: string
+  customer_id: string
+  contact_id: string | null
+  type: 'billing' | 'shipping'
+  name: string | null
+  address_line1: string
+  address_line2: string | null
+  city: string
+  state: string | null
+  postal_code: string
+  country: string
+  comment: string | null
+  id_crm: string | null
+  id_erp: string | null
+  id_accounting: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface Database {
+  workspaces: WorkspaceTable
+  api_tokens: ApiTokenTable
+  segments: SegmentTable
+  customers: CustomerTable
+  customer_tax_ids: CustomerTaxIdTable
+  contacts: ContactTable
+  addresses: AddressTable
+}

@@ -1,0 +1,60 @@
+/** Every error the API can answer with, and its HTTP status. The compiler checks the table is complete. */
+const STATUS = {
+  validation_failed: 400,
+  invalid_parameter: 400,
+  unknown_parameter: 400,
+  invalid_json: 400,
+  missing_token: 401,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  database_unavailable: 503,
+} as const satisfies Record<string, number>
+
+export type ErrorCode = keyof typeof STATUS
+export const ERROR_CODES = Object.keys(STATUS) as ErrorCode[]
+
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code]
+}
+
+export class ApiError extends Error {
+  readonly code: ErrorCode
+  readonly details: string[] | undefined
+  readonly headers: Record<string, string> | undefined
+
+  constructor(code: ErrorCode, message: string, details?: string[], headers?: Record<string, string>) {
+    super(message)
+    this.code = code
+    this.details = details
+    this.headers = headers
+  }
+
+  get status(): number {
+    return STATUS[this.code]
+  }
+}
+
+export const notFound = (what: string) => new ApiError('not_found', `${what} not found`)
+
+export interface ErrorBody {
+  success: false
+  error: string
+  code: ErrorCode
+  details?: string[]
+  request_id?: string
+}
+
+export function errorBody(err: ApiError): ErrorBody {
+  const body: ErrorBody = { success: false, error: err.message, code: err.code }
+  if (err.details && err.details.length > 0) body.details = err.details
+  return body
+}

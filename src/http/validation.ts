@@ -1,0 +1,140 @@
+import { Ajv, type ErrorObject } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
+import { ApiError } from './errors.ts'
+
+type HttpPart = 'body' | 'querystring' | 'params' | 'headers' | string
+
+function makeAjv(coerceTypes: false | 'array') {
+  const ajv = new Ajv({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: true,
+    strict: false,
+  })
+  addFormats.default(ajv)
+  return ajv
+}
+
+// Bodies are JSON and get no coercion: "12" is not a number. Query strings and paths are text and do.
+const bodyAjv = makeAjv(false)
+const textAjv = makeAjv('array')
+
+export function validatorCompiler({ schema, httpPart }: { schema: object; httpPart?: HttpPart }) {
+  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+}
+
+const FORMAT_NAMES: Record<string, string> = {
+  uuid: 'a UUID',
+  uri: 'a URL',
+  email: 'an email address',
+  'date-time': 'an ISO 8601 date-time',
+}
+
+function fieldPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1)
+  if (extra !== undefined) parts.push(extra)
+  return parts
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join('')
+    .replace(/~1/g, '/')
+    .replace(/~0/g, '~')
+}
+
+function describe(
+  error: ErrorObject | FastifySchemaValidationError,
+  part: HttpPart,
+): { text: string; unknown: boolean } {
+  const params = error.params as Record<string, unknown>
+  const noun = part === 'querystring' ? 'Query parameter' : part === 'params' ? 'Parameter' : 'Field'
+  const path = fieldPath(error.instancePath)
+  const subject = (p: string) => (p === '' ? (part === 'body' ? 'The body' : 'The query') : `${noun} '${p}'`)
+  switch (error.keyword) {
+    case 'required':
+      return {
+        text: `${noun} '${fieldPath(error.instancePath, String(params.missingProperty))}' is required`,
+        unknown: false,
+      }
+    case 'additionalProperties': {
+      const name = fieldPath(error.instancePath, String(params.additionalProperty))
+      if (part === 'querystring') return { text: `Unknown query parameter '${name}'`, unknown: true }
+      return { text: `${noun} '${name}' is not allowed`, unknown: false }
+    }
+    case 'type': {
+      const t = String(params.type).replace(',', ' or ')
+      return {
+        text: `${subject(path)} must be ${t === 'integer' ? 'an integer' : `of type ${t}`}`,
+        unknown: false,
+      }
+    }
+    case 'format':
+      return {
+        text: `${subject(path)} must be ${FORMAT_NAMES[String(params.format)] ?? `in ${params.format} format`}`,
+        unknown: false,
+      }
+    case 'enum':
+      return {
+        text: `${subject(path)} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+        unknown: false,
+      }
+    case 'minLength':
+      return {
+        text:
+          params.limit === 1
+            ? `${subject(path)} must not be empty`
+            : `${subject(path)} must be at least ${params.limit} characters`,
+        unknown: false,
+      }
+    case 'maxLength':
+      return { text: `${subject(path)} must be at most ${params.limit} characters`, unknown: false }
+    case 'maxItems':
+      return { text: `${subject(path)} must have at most ${params.limit} items`, unknown: false }
+    case 'minItems':
+      return { text: `${subject(path)} must have at least ${params.limit} items`, unknown: false }
+    case 'uniqueItems':
+      return { text: `${subject(path)} must not contain duplicates`, unknown: false }
+    case 'minimum':
+    case 'maximum':
+      return {
+        text: `${subject(path)} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${params.limit}`,
+        unknown: false,
+      }
+    case 'pattern':
+      return { text: `${subject(path)} has an invalid format`, unknown: false }
+    default:
+      return { text: `${subject(path)} ${error.message ?? 'is invalid'}`, unknown: false }
+  }
+}
+
+/** Turns Ajv's errors for one part of the request into a single 400 that names every invalid field. */
+export function validationError(errors: FastifySchemaValidationError[], part: HttpPart): ApiError {
+  const seen = new Set<string>()
+  const details: string[] = []
+  let unknown = false
+  for (const e of errors) {
+    // anyOf/oneOf repeat what their branches said.
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue
+    const d = describe(e, part)
+    unknown ||= d.unknown
+    if (!seen.has(d.text)) {
+      seen.add(d.text)
+      details.push(d.text)
+    }
+  }
+  if (part === 'querystring' && unknown && details.every((d) => d.startsWith('Unknown query parameter'))) {
+    return new ApiError(
+      'unknown_parameter',
+      details.length === 1 ? details[0]! : 'Unknown query parameters',
+      details,
+    )
+  }
+  if (part === 'params' || part === 'querystring') {
+    return new ApiError(
+      'invalid_parameter',
+      details.length === 1 ? details[0]! : 'Invalid parameters',
+      details,
+    )
+  }
+  return new ApiError('validation_failed', 'Validation error', details)
+}

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import { v7 as uuidv7 } from 'uuid'
+import {
+  buildTenant,
+  buildTestApp,
+  buildToken,
+  insertCustomer,
+  nextInstant,
+  type TestContext,
+} from '../../../test/helpers.ts'
+import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
+
+const seed = readFileSync(new URL('../../../test/fixtures/get-customer.json', import.meta.url), 'utf8')
+
+describe('GET /api/customers/{id}', () => {
+  let t: TestContext
+  let tenant: Awaited<ReturnType<typeof buildTenant>>
+  let customer: Awaited<ReturnType<typeof insertCustomer>>
+
+  before(async () => {
+    t = await buildTestApp()
+    tenant = await buildTenant(t.db)
+    customer = await insertCustomer(t.db, tenant.workspaceId, {
+      name: 'Globex',
+      taxIds: [
+        { tax: 'SIRET', tax_value: '73282932000074' },
+        { tax: 'VAT', tax_value: 'FR44732829320' },
+      ],
+      contacts: 3,
+      addresses: 2,
+    })
+  })
+  after(() => t.close())
+
+  const get = (id: string, headers: Record<string, string> = tenant.auth) =>
+    t.app.inject({ method: 'GET', url: `/api/customers/${id}`, headers })
+
+  it("returns the demo customer exactly as Qwoty's docs show it, keys in the same order", async () => {
+    await loadDemo(t.db.kysely)
+    const token = await buildToken(t.db, DEMO_WORKSPACE_ID, ['customers:read'])
+    const res = await get(DEMO_CUSTOMER_ID, token.auth)
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.body, JSON.stringify(JSON.parse(seed)))
+  })
+
+  it('lists tax ids in stored order and contacts and addresses by creation', async () => {
+    const res = await get(customer.id)
+    assert.equal(res.statusCode, 200)
+    const { data } = res.json()
+    assert.deepEqual(data.tax_ids, [
+      { tax: 'SIRET', tax_value: '73282932000074' },
+      { tax: 'VAT', tax_value: 'FR44732829320' },
+    ])
+    assert.deepEqual(data.contact_ids, customer.contactIds)
+    assert.deepEqual(data.address_ids, customer.addressIds)
+    assert.match(data.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+  })
+
+  it('orders contacts by creation time, not by id', async () => {
+    const older = uuidv7()
+    const c = await insertCustomer(t.db, tenant.workspaceId)
+    const at = nextInstant()
+    const base = {
+      workspace_id: tenant.workspaceId,
+      customer_id: c.id,
+      first_name: 'A',
+      last_name: 'B',
+      email: 'a@b.fr',
+    }
+    const extra = { phone: null, role: '', id_crm: null, id_erp: null, id_accounting: null }
+    const newer = uuidv7()
+    // The later id is created earlier.
+    await t.db.kysely
+      .insertInto('contacts')
+      .values([
+        { id: newer, ...base, ...extra, created_at: at, updated_at: at },
+        { id: older, ...base, ...extra, created_at: nextInstant(), updated_at: at },
+      ])
+      .execute()
+    const res = await get(c.id)
+    assert.deepEqual(res.json().data.contact_ids, [newer, older])
+  })
+
+  it('accepts an upper-case UUID', async () => {
+    const res = await get(customer.id.toUpperCase())
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.json().data.id, customer.id)
+  })
+
+  it('answers 401 without an Authorization header', async () => {
+    const res = await get(customer.id, {})
+    assert.equal(res.statusCode, 401)
+    assert.equal(res.json().code, 'missing_token')
+    assert.equal(res.json().success, false)
+    assert.match(String(res.headers['www-authenticate']), /^Bearer/)
+  })
+
+  it('answers 401 to a scheme other than Bearer', async () => {
+    const res = await get(customer.id, { authorization: `Basic ${tenant.secret}` })
+    assert.equal(res.statusCode, 401)
+    assert.equal(res.json().code, 'missing_token')
+  })
+
+  it('answers 401 "Invalid API token" to an unknown token', async () => {
+    const res = await get(customer.id, { authorization: 'Bearer qwoty_not_a_real_token' })
+    assert.equal(res.statusCode, 401)
+    assert.deepEqual(res.json(), { success: false, error: 'Invalid API token', code: 'invalid_token' })
+  })
+
+  it('answers 401 to a revoked token', async () => {
+    const token = await buildToken(t.db, tenant.workspaceId)
+    await t.db.kysely
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('id', '=', token.id)
+      .execute()
+    const res = await get(customer.id, token.auth)
+    assert.equal(res.statusCode, 401)
+    assert.equal(res.json().error, 'Invalid API token')
+  })
+
+  it('answers 401 to an expired token', async () => {
+    const token = await buildToken(t.db, tenant.workspaceId, ['*'], new Date(Date.now() - 1000).toISOString())
+    const res = await get(customer.id, token.auth)
+    assert.equal(res.statusCode, 401)
+    assert.equal(res.json().error, 'Invalid API token')
+  })
+
+  it('accepts a token that has not expired yet', async () => {
+    const token = await buildToken(
+      t.db,
+      tenant.workspaceId,
+      ['*'],
+      new Date(Date.now() + 60_000).toISOString(),
+    )
+    assert.equal((await get(customer.id, token.auth)).statusCode, 200)
+  })
+
+  it('answers 403 to a token without customers:read', async () => {
+    const token = await buildToken(t.db, tenant.workspaceId, ['contacts:read', 'addresses:write'])
+    const res = await get(customer.id, token.auth)
+    assert.equal(res.statusCode, 403)
+    assert.equal(res.json().code, 'insufficient_scope')
+    assert.match(res.json().error, /customers:read/)
+  })
+
+  it('lets customers:write read too', async () => {
+    const token = await buildToken(t.db, tenant.workspaceId, ['customers:write'])
+    assert.equal((await get(customer.id, token.auth)).statusCode, 200)
+  })
+
+  it('answers 400 naming the parameter when the id is not a UUID', async () => {
+    const res = await get('not-a-uuid')
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().code, 'invalid_parameter')
+    assert.match(res.json().error, /'id'/)
+  })
+
+  it('answers 404 "Customer not found" to an unknown id', async () => {
+    const res = await get(uuidv7())
+    assert.equal(res.statusCode, 404)
+    assert.deepEqual(res.json(), { success: false, error: 'Customer not found', code: 'not_found' })
+  })
+
+  it("answers 404 to another workspace's token, revealing nothing of the record", async () => {
+    const other = await buildTenant(t.db)
+    const res = await get(customer.id, other.auth)
+    assert.equal(res.statusCode, 404)
+    assert.deepEqual(res.json(), { success: false, error: 'Customer not found', code: 'not_found' })
+    assert.doesNotMatch(res.body, /Globex/)
+  })
+
+  it('sends X-Request-Id on every response, keeping a well-formed one the client sent', async () => {
+    for (const headers of [tenant.auth, {}]) {
+      const res = await get(customer.id, headers)
+      assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+    }
+    const res = await get(customer.id, { ...tenant.auth, 'x-request-id': 'trace-123' })
+    assert.equal(res.headers['x-request-id'], 'trace-123')
+  })
+
+  it('records last_used_at on first use but does not write it again within a minute', async () => {
+    const token = await buildToken(t.db, tenant.workspaceId)
+    const lastUsed = async () =>
+      (
+        await t.db.kysely
+          .selectFrom('api_tokens')
+          .select('last_used_at')
+          .where('id', '=', token.id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at
+    assert.equal(await lastUsed(), null)
+    await get(customer.id, token.auth)
+    await new Promise((r) => setTimeout(r, 50))
+    const first = await lastUsed()
+    assert.notEqual(first, null)
+    await t.db.kysely
+      .updateTable('api_tokens')
+      .set({ last_used_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', token.id)
+      .execute()
+    await get(customer.id, token.auth)
+    await new Promise((r) => setTimeout(r, 50))
+    assert.equal(new Date((await lastUsed()) as string).toISOString(), '2000-01-01T00:00:00.000Z')
+  })
+})

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.ts'
+import type { Config } from './config.ts'
+import { connect } from './db/connect.ts'
+import { migrateToLatest } from './db/migrate.ts'
+import { createToken } from './resources/tokens/store.ts'
+import { countWorkspaces, createWorkspace } from './resources/workspaces/store.ts'
+
+/** Migrates, creates a first workspace on an empty database, listens, and drains on SIGTERM/SIGINT. */
+export async function serve(
+  config: Config,
+  print: (line: string) => void = console.log,
+): Promise<FastifyInstance> {
+  const db = connect(config.databaseUrl)
+  let app: FastifyInstance
+  try {
+    await migrateToLatest(db.kysely)
+    if ((await countWorkspaces(db.kysely)) === 0) {
+      const workspace = await createWorkspace(db.kysely, { name: 'Default' })
+      const { secret } = await createToken(db.kysely, {
+        workspaceId: workspace.id,
+        name: 'Initial token',
+        scopes: ['*'],
+      })
+      const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`
+      print(
+        `Created workspace "Default" (${workspace.id}) and an all-scopes API token. It is shown only this once:`,
+      )
+      print(`  ${secret}`)
+      print(
+        `Try it: curl ${base}/api/customers/00000000-0000-0000-0000-000000000000 -H "Authorization: Bearer ${secret}"`,
+      )
+    }
+    app = await buildApp({ db, logLevel: config.logLevel })
+    await app.listen({ host: config.host, port: config.port })
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down: draining in-flight requests')
+    app
+      .close()
+      .then(() => db.close())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          app.log.error({ err }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
+  }
+  process.once('SIGTERM', () => shutdown('SIGTERM'))
+  process.once('SIGINT', () => shutdown('SIGINT'))
+  return app
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
+import { v7 as uuidv7 } from 'uuid'
+import { buildApp } from '../src/app.ts'
+import { connect, type Db } from '../src/db/connect.ts'
+import { migrateToLatest } from '../src/db/migrate.ts'
+import type { Scope } from '../src/domain/tokens.ts'
+import { createToken } from '../src/resources/tokens/store.ts'
+import { createWorkspace } from '../src/resources/workspaces/store.ts'
+
+export const dialect: 'sqlite' | 'postgres' = process.env.QUOIN_TEST_DB === 'postgres' ? 'postgres' : 'sqlite'
+
+export interface TestDatabase {
+  url: string
+  drop(): Promise<void>
+}
+
+function withSearchPath(url: string, schema: string): string {
+  const u = new URL(url)
+  u.searchParams.set('options', `-c search_path=${schema}`)
+  return u.toString()
+}
+
+/** A database of its own: a temporary SQLite file, or a fresh PostgreSQL schema dropped afterwards. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'quoin-test-'))
+    return {
+      url: `sqlite:${join(dir, 'test.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    }
+  }
+  const base = process.env.TEST_POSTGRES_URL
+  if (!base) throw new Error('QUOIN_TEST_DB=postgres needs TEST_POSTGRES_URL')
+  const schema = `quoin_test_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: base })
+  await admin.connect()
+  await admin.query(`create schema ${schema}`)
+  await admin.end()
+  return {
+    url: withSearchPath(base, schema),
+    async drop() {
+      const c = new pg.Client({ connectionString: base })
+      await c.connect()
+      await c.query(`drop schema if exists ${schema} cascade`)
+      await c.end()
+    },
+  }
+}
+
+export interface TestContext {
+  app: FastifyInstance
+  db: Db
+  database: TestDatabase
+  close(): Promise<void>
+}
+
+export async function buildTestApp(
+  options: { logStream?: NodeJS.WritableStream } = {},
+): Promise<TestContext> {
+  const database = await createTestDatabase()
+  const db = connect(database.url)
+  await migrateToLatest(db.kysely)
+  const app = await buildApp({
+    db,
+    logLevel: options.logStream ? 'info' : 'silent',
+    ...(options.logStream ? { logStream: options.logStream as never } : {}),
+  })
+  await app.ready()
+  return {
+    app,
+    db,
+    database,
+    async close() {
+      await app.close()
+      await db.close()
+      await database.drop()
+    },
+  }
+}
+
+export async function buildWorkspace(db: Db, name = 'Test workspace') {
+  return createWorkspace(db.kysely, { name })
+}
+
+export async function buildToken(
+  db: Db,
+  workspaceId: string,
+  scopes: Scope[] = ['*'],
+  expiresAt: string | null = null,
+) {
+  const { row, secret } = await createToken(db.kysely, { workspaceId, name: 'test token', scopes, expiresAt })
+  return { id: row.id, secret, auth: { authorization: `Bearer ${secret}` } }
+}
+
+/** A workspace with an all-scopes token: the usual starting point of a test. */
+export async function buildTenant(db: Db, scopes: Scope[] = ['*']) {
+  const workspace = await buildWorkspace(db)
+  const token = await buildToken(db, workspace.id, scopes)
+  return { workspaceId: workspace.id, ...token }
+}
+
+let clock = Date.parse('2026-02-01T00:00:00.000Z')
+/** Distinct, increasing timestamps, so creation order is unambiguous in tests. */
+export function nextInstant(): string {
+  clock += 1000
+  return new Date(clock).toISOString()
+}
+
+/** Inserts a customer directly, with optional tax ids, contacts and addresses. */
+export async function insertCustomer(
+  db: Db,
+  workspaceId: string,
+  input: {
+    name?: string
+    taxIds?: { tax: string; tax_value: string }[]
+    contacts?: number
+    addresses?: number
+  } = {},
+) {
+  const id = uuidv7()
+  const at = nextInstant()
+  const k = db.kysely
+  await k
+    .insertInto('customers')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      name: input.name ?? 'Customer',
+      type: 'company',
+      segment_id: null,
+      logo: null,
+      id_crm: null,
+      id_erp: null,
+      id_accounting: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  const taxIds = input.taxIds ?? []
+  if (taxIds.length) {
+    await k
+      .insertInto('customer_tax_ids')
+      .values(taxIds.map((t, position) => ({ workspace_id: workspaceId, customer_id: id, position, ...t })))
+      .execute()
+  }
+  const contactIds: string[] = []
+  for (let i = 0; i < (input.contacts ?? 0); i++) {
+    const cid = uuidv7()
+    const cat = nextInstant()
+    contactIds.push(cid)
+    await k
+      .insertInto('contacts')
+      .values({
+        id: cid,
+        workspace_id: workspaceId,
+        customer_id: id,
+        first_name: 'Ada',
+        last_name: `Contact ${i}`,
+        email: `ada${i}@example.com`,
+        phone: null,
+        role: '',
+        id_crm: null,
+        id_erp: null,
+        id_accounting: null,
+        created_at: cat,
+        updated_at: cat,
+      })
+      .execute()
+  }
+  const addressIds: string[] = []
+  for (let i = 0; i < (input.addresses ?? 0); i++) {
+    const aid = uuidv7()
+    const aat = nextInstant()
+    addressIds.push(aid)
+    await k
+      .insertInto('addresses')
+      .values({
+        id: aid,
+        workspace_id: workspaceId,
+        customer_id: id,
+        contact_id: null,
+        type: 'billing',
+        name: null,
+        address_line1: `${i + 1} rue de Rivoli`,
+        address_line2: null,
+        city: 'Paris',
+        state: null,
+        postal_code: '75001',
+        country: 'FR',
+        comment: null,
+        id_crm: null,
+        id_erp: null,
+        id_accounting: null,
+        created_at: aat,
+        updated_at: aat,
+      })
+      .execute()
+  }
+  return { id, contactIds, addressIds, createdAt: at }
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'quoin-'))
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
