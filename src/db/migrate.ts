@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
 import * as m0001 from './migrations/0001_initial.ts'
+import type { Database } from './types.ts'
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -11,7 +12,7 @@ export interface MigrateResult {
   applied: string[]
 }
 
-export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrateResult> {
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateResult> {
   const migrator = new Migrator({
     db,
     provider,
