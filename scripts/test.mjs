@@ -24,7 +24,15 @@ for (const pass of passes) {
   console.log(`\n=== ${pass.name}: ${pass.files.length} test files ===`)
   const res = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...pass.files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=2',
+      '--test-timeout=120000',
+      '--test-reporter=spec',
+      ...pass.files,
+    ],
     { stdio: 'inherit', env: { ...process.env, QUOIN_TEST_DB: pass.name } },
   )
   if (res.status !== 0) failed = true

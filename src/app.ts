@@ -20,6 +20,13 @@ export interface AppOptions {
   logStream?: Writable
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set when shutting down: /ready answers 503 and every response closes its connection. */
+    draining: boolean
+  }
+}
+
 export const VERSION = '0.1.0'
 const BODY_LIMIT = 1024 * 1024
 const REQUEST_ID = /^[\w.:-]{1,128}$/
@@ -58,8 +65,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   app.addSchema(ErrorResponse)
 
+  app.decorate('draining', false)
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    if (app.draining) reply.header('connection', 'close')
   })
   app.addHook('preHandler', async (request) => {
     // UUIDs compare case-insensitively; SQLite stores them as lower-case text.
@@ -140,7 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (_request, reply) => {
-      if (await db.ping()) return { status: 'ready' as const, database: 'ok' as const }
+      if (!app.draining && (await db.ping())) return { status: 'ready' as const, database: 'ok' as const }
       return reply.status(503).send({ status: 'unavailable' as const, database: 'unreachable' as const })
     },
   )

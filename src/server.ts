@@ -6,6 +6,9 @@ import { migrateToLatest } from './db/migrate.ts'
 import { createToken } from './resources/tokens/store.ts'
 import { countWorkspaces, createWorkspace } from './resources/workspaces/store.ts'
 
+const DRAIN_GRACE_MS = 1000
+const DRAIN_DEADLINE_MS = 30_000
+
 /** Migrates, creates a first workspace on an empty database, listens, and drains on SIGTERM/SIGINT. */
 export async function serve(
   config: Config,
@@ -43,8 +46,13 @@ export async function serve(
     if (closing) return
     closing = true
     app.log.info({ signal }, 'shutting down: draining in-flight requests')
-    app
-      .close()
+    // For a grace period the server still answers, but /ready says 503 (a load balancer stops sending)
+    // and every response closes its connection, so clients leave keep-alive connections cleanly. Then it
+    // stops listening, finishes the requests in flight and closes the database.
+    app.draining = true
+    setTimeout(() => app.server.closeAllConnections(), DRAIN_GRACE_MS + DRAIN_DEADLINE_MS).unref()
+    new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS))
+      .then(() => app.close())
       .then(() => db.close())
       .then(
         () => process.exit(0),

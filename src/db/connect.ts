@@ -26,15 +26,35 @@ export function connect(url: string): Db {
   throw new DatabaseUrlError(`DATABASE_URL must start with sqlite: or postgres://, got "${redactUrl(url)}"`)
 }
 
+const readers = new WeakMap<Kysely<Database>, SQLite.Database>()
+
+/**
+ * The read-only connection that serves hot-path reads made outside a transaction, if `db` has one.
+ * Kysely funnels SQLite through one connection behind a mutex; in WAL mode a second connection reads
+ * committed data without waiting for it, and synchronously.
+ */
+export function sqliteReader(db: Kysely<Database>): SQLite.Database | undefined {
+  return readers.get(db)
+}
+
 function connectSqlite(path: string): Db {
   if (path === '') throw new DatabaseUrlError('DATABASE_URL sqlite: needs a path, or :memory:')
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const memory = path === ':memory:'
+  if (!memory) mkdirSync(dirname(path), { recursive: true })
   const sqlite = new SQLite(path)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  })
+  // An in-memory database exists only on its own connection: there, every read goes through Kysely.
+  const reader = memory ? undefined : new SQLite(path, { readonly: true })
+  if (reader) {
+    reader.pragma('busy_timeout = 5000')
+    readers.set(kysely, withStatementCache(reader))
+  }
   return {
     kysely,
     dialect: 'sqlite',
@@ -46,8 +66,35 @@ function connectSqlite(path: string): Db {
         return false
       }
     },
-    close: () => kysely.destroy(),
+    async close() {
+      await kysely.destroy()
+      reader?.close()
+    },
   }
+}
+
+/**
+ * Kysely prepares every statement on every call; preparing costs more than running a small query.
+ * Statements are reused by SQL text (better-sqlite3 runs them synchronously, so reuse is safe).
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>()
+  const prepare = (source: string) => {
+    let statement = cache.get(source)
+    if (!statement) {
+      if (cache.size >= max) cache.delete(cache.keys().next().value as string)
+      statement = sqlite.prepare(source)
+      cache.set(source, statement)
+    }
+    return statement
+  }
+  return new Proxy(sqlite, {
+    get(target, key) {
+      if (key === 'prepare') return prepare
+      const value = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 function connectPostgres(url: string): Db {
@@ -58,8 +105,10 @@ function connectPostgres(url: string): Db {
     idleTimeoutMillis: 30_000,
     query_timeout: 15_000,
   })
-  // An idle client that loses its connection emits here; the pool drops it and reconnects later.
+  // A client that loses its connection emits 'error'; without a listener that would crash the process.
+  // The failed query rejects on its own (and becomes a 503); the pool replaces the client later.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return {
     kysely,

@@ -1,4 +1,22 @@
 // Everything that differs between SQLite and PostgreSQL, or between their drivers, lives here.
+import { type Kysely, PostgresAdapter, type Simplify } from 'kysely'
+import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres'
+import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite'
+import type { Database } from './types.ts'
+
+export function isPostgres(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+}
+
+/** A subquery's rows as one JSON array column; read it back with parseJsonArray. */
+export function jsonArrayFrom<O>(db: Kysely<Database>, expr: Parameters<typeof sqliteJsonArrayFrom<O>>[0]) {
+  return isPostgres(db) ? pgJsonArrayFrom(expr) : sqliteJsonArrayFrom(expr)
+}
+
+/** pg parses json columns itself; SQLite returns them as text. */
+export function parseJsonArray<O>(value: Simplify<O>[] | string): Simplify<O>[] {
+  return typeof value === 'string' ? (JSON.parse(value) as Simplify<O>[]) : value
+}
 
 /** The current instant as stored: ISO 8601 UTC with milliseconds (kept for ordering). */
 export function nowIso(): string {

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
+import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely'
 import * as m0001 from './migrations/0001_initial.ts'
 import type { Database } from './types.ts'
 
@@ -13,7 +13,14 @@ export interface MigrateResult {
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateResult> {
+  // On PostgreSQL, Kysely looks for its bookkeeping tables in every schema of the search path unless told
+  // which one: name the current schema, so that two Quoin schemas in one database never see each other's.
+  const migrationTableSchema =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      : undefined
   const migrator = new Migrator({
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
     db,
     provider,
     migrationTableName: 'quoin_migrations',

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import { nowIso, toStoredTime } from '../db/dialect.ts'
 import type { Database } from '../db/types.ts'
 import { hashSecret, hasScope, type Scope } from '../domain/tokens.ts'
-import { findTokenByHash, touchToken } from '../resources/tokens/store.ts'
+import { findTokenByHash, touchTokens } from '../resources/tokens/store.ts'
 import { ApiError } from './errors.ts'
 
 export interface Auth {
@@ -24,6 +24,41 @@ declare module 'fastify' {
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="quoin"' }
 const TOUCH_INTERVAL_MS = 60_000
+const FLUSH_DELAY_MS = 1000
+
+/**
+ * Keeps api_tokens.last_used_at current without a write per request: a token is recorded at most once
+ * a minute, and the tokens recorded within a second are written together in one statement.
+ */
+function tokenUsageRecorder(app: FastifyInstance, db: Kysely<Database>) {
+  const lastRecorded = new Map<string, number>()
+  let pending = new Set<string>()
+  let timer: NodeJS.Timeout | undefined
+
+  const flush = async () => {
+    timer = undefined
+    const ids = [...pending]
+    pending = new Set()
+    try {
+      await touchTokens(db, ids, nowIso())
+    } catch (err) {
+      for (const id of ids) lastRecorded.delete(id)
+      app.log.warn({ err: { message: (err as Error).message } }, 'could not record token use')
+    }
+  }
+  app.addHook('onClose', async () => {
+    if (timer) {
+      clearTimeout(timer)
+      await flush()
+    }
+  })
+  return (tokenId: string, now: number) => {
+    if (now - (lastRecorded.get(tokenId) ?? 0) < TOUCH_INTERVAL_MS) return
+    lastRecorded.set(tokenId, now)
+    pending.add(tokenId)
+    timer ??= setTimeout(flush, FLUSH_DELAY_MS).unref()
+  }
+}
 
 function bearerSecret(request: FastifyRequest): string {
   const header = request.headers.authorization
@@ -42,9 +77,7 @@ function bearerSecret(request: FastifyRequest): string {
 
 /** Checks the bearer token of every route that declares a scope and records who is calling. */
 export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
-  // last_used_at is written at most once a minute per token, not on every request.
-  const lastTouched = new Map<string, number>()
-
+  const recordUse = tokenUsageRecorder(app, db)
   app.decorateRequest('auth', null as unknown as Auth)
   app.addHook('onRequest', async (request) => {
     const needed = request.routeOptions.config.scope
@@ -64,15 +97,7 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
       throw new ApiError('insufficient_scope', `This token lacks the '${needed}' permission`)
     }
     request.auth = { workspaceId: token.workspace_id, tokenId: token.id, scopes }
-
-    const last = lastTouched.get(token.id) ?? 0
-    if (now - last >= TOUCH_INTERVAL_MS) {
-      lastTouched.set(token.id, now)
-      touchToken(db, token.id, nowIso()).catch((err) => {
-        lastTouched.delete(token.id)
-        request.log.warn({ err }, 'could not record token use')
-      })
-    }
+    recordUse(token.id, now)
   })
 }
 

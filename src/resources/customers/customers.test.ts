@@ -10,6 +10,7 @@ import {
   nextInstant,
   type TestContext,
 } from '../../../test/helpers.ts'
+import { connect } from '../../db/connect.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
 
 const seed = readFileSync(new URL('../../../test/fixtures/get-customer.json', import.meta.url), 'utf8')
@@ -83,6 +84,19 @@ describe('GET /api/customers/{id}', () => {
     assert.deepEqual(res.json().data.contact_ids, [newer, older])
   })
 
+  it('serves a change committed by any connection at once (no stale cached read)', async () => {
+    const c = await insertCustomer(t.db, tenant.workspaceId, { name: 'Before' })
+    assert.equal((await get(c.id)).json().data.name, 'Before')
+    assert.equal((await get(c.id)).json().data.name, 'Before')
+    // Another connection, as another process (quoin purge, a second server) would write.
+    const other = connect(t.database.url)
+    await other.kysely.updateTable('customers').set({ name: 'After' }).where('id', '=', c.id).execute()
+    await other.close()
+    assert.equal((await get(c.id)).json().data.name, 'After')
+    await t.db.kysely.deleteFrom('customers').where('id', '=', c.id).execute()
+    assert.equal((await get(c.id)).statusCode, 404)
+  })
+
   it('accepts an upper-case UUID', async () => {
     const res = await get(customer.id.toUpperCase())
     assert.equal(res.statusCode, 200)
@@ -109,8 +123,9 @@ describe('GET /api/customers/{id}', () => {
     assert.deepEqual(res.json(), { success: false, error: 'Invalid API token', code: 'invalid_token' })
   })
 
-  it('answers 401 to a revoked token', async () => {
+  it('answers 401 to a token revoked after it was used', async () => {
     const token = await buildToken(t.db, tenant.workspaceId)
+    assert.equal((await get(customer.id, token.auth)).statusCode, 200)
     await t.db.kysely
       .updateTable('api_tokens')
       .set({ revoked_at: new Date().toISOString() })
@@ -181,7 +196,7 @@ describe('GET /api/customers/{id}', () => {
     assert.equal(res.headers['x-request-id'], 'trace-123')
   })
 
-  it('records last_used_at on first use but does not write it again within a minute', async () => {
+  it('records last_used_at within a second of first use but does not write it again within a minute', async () => {
     const token = await buildToken(t.db, tenant.workspaceId)
     const lastUsed = async () =>
       (
@@ -193,7 +208,7 @@ describe('GET /api/customers/{id}', () => {
       ).last_used_at
     assert.equal(await lastUsed(), null)
     await get(customer.id, token.auth)
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 1200))
     const first = await lastUsed()
     assert.notEqual(first, null)
     await t.db.kysely
@@ -202,7 +217,7 @@ describe('GET /api/customers/{id}', () => {
       .where('id', '=', token.id)
       .execute()
     await get(customer.id, token.auth)
-    await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 1200))
     assert.equal(new Date((await lastUsed()) as string).toISOString(), '2000-01-01T00:00:00.000Z')
   })
 })

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { nowIso } from '../../db/dialect.ts'
+import { prepared } from '../../db/prepared.ts'
+import { versionedCache } from '../../db/read-cache.ts'
 import type { Database } from '../../db/types.ts'
 import { generateSecret, hashSecret, type Scope } from '../../domain/tokens.ts'
 
@@ -30,15 +32,22 @@ export async function createToken(db: Kysely<Database>, input: NewToken) {
   return { row, secret }
 }
 
-/** The token a secret names, if it exists at all; the caller decides whether it is still valid. */
-export async function findTokenByHash(db: Kysely<Database>, tokenHash: string) {
-  return db
+const tokenByHash = prepared((db, p: { hash: string }) =>
+  db
     .selectFrom('api_tokens')
     .select(['id', 'workspace_id', 'scopes', 'expires_at', 'revoked_at'])
-    .where('token_hash', '=', tokenHash)
-    .executeTakeFirst()
+    .where('token_hash', '=', p.hash),
+)
+
+const cache = versionedCache<Awaited<ReturnType<typeof tokenByHash>>[number]>()
+
+/** The token a secret names, if it exists at all; the caller decides whether it is still valid. */
+export function findTokenByHash(db: Kysely<Database>, tokenHash: string) {
+  return cache(db, tokenHash, async () => (await tokenByHash(db, { hash: tokenHash }))[0])
 }
 
-export async function touchToken(db: Kysely<Database>, tokenId: string, at: string): Promise<void> {
-  await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', tokenId).execute()
+/** Records that these tokens were used at `at`, in one statement. */
+export async function touchTokens(db: Kysely<Database>, tokenIds: string[], at: string): Promise<void> {
+  if (tokenIds.length === 0) return
+  await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', 'in', tokenIds).execute()
 }

@@ -1,0 +1,17 @@
+// Quoin as the bench runs it: DATABASE_URL from the environment, 127.0.0.1, an ephemeral port.
+import type { AddressInfo } from 'node:net'
+import { buildApp } from '../src/app.ts'
+import { connect } from '../src/db/connect.ts'
+import { announcePort, stopWithParent } from './child.ts'
+
+const url = process.env.DATABASE_URL
+if (!url) throw new Error('bench/server.ts needs DATABASE_URL')
+
+const db = connect(url)
+const app = await buildApp({ db, logLevel: 'warn' })
+stopWithParent(async () => {
+  await app.close()
+  await db.close()
+})
+await app.listen({ host: '127.0.0.1', port: 0 })
+announcePort((app.server.address() as AddressInfo).port)
