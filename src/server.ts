@@ -35,7 +35,6 @@ export async function serve(
       )
     }
     app = await buildApp({ db, logLevel: config.logLevel })
-    await app.listen({ host: config.host, port: config.port })
   } catch (err) {
     await db.close()
     throw err
@@ -62,7 +61,9 @@ export async function serve(
         },
       )
   }
+  // Registered before listening: a signal that arrives as soon as the server says it listens is handled.
   process.once('SIGTERM', () => shutdown('SIGTERM'))
   process.once('SIGINT', () => shutdown('SIGINT'))
+  await app.listen({ host: config.host, port: config.port })
   return app
 }

@@ -3,10 +3,19 @@ import type { ColumnType } from 'kysely'
 /** Timestamps are written as ISO strings; PostgreSQL reads them back as Date, SQLite as strings. */
 export type Timestamp = ColumnType<Date | string, string, string>
 
+export type TaxIdValidation = 'strict' | 'lenient'
+
 export interface WorkspaceTable {
   id: string
   name: string
+  tax_id_validation: ColumnType<TaxIdValidation, TaxIdValidation | undefined, TaxIdValidation>
   created_at: Timestamp
+}
+
+/** Soft deletion: rows removed by one DELETE share a deletion_id, so a restore brings back exactly those. */
+interface SoftDeletable {
+  deleted_at: ColumnType<Date | string | null, string | null | undefined, string | null>
+  deletion_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface ApiTokenTable {
@@ -32,7 +41,7 @@ export interface SegmentTable {
   updated_at: Timestamp
 }
 
-export interface CustomerTable {
+export interface CustomerTable extends SoftDeletable {
   id: string
   workspace_id: string
   name: string
@@ -52,9 +61,11 @@ export interface CustomerTaxIdTable {
   position: number
   tax: string
   tax_value: string
+  /** Upper-case, without spaces or punctuation: what tax_value filters match. */
+  tax_value_norm: ColumnType<string | null, string | null | undefined, string | null>
 }
 
-export interface ContactTable {
+export interface ContactTable extends SoftDeletable {
   id: string
   workspace_id: string
   customer_id: string
@@ -71,7 +82,7 @@ export interface ContactTable {
   updated_at: Timestamp
 }
 
-export interface AddressTable {
+export interface AddressTable extends SoftDeletable {
   id: string
   workspace_id: string
   customer_id: string

@@ -57,3 +57,32 @@ export function StringEnum<const T extends readonly string[]>(
 ) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
 }
+
+/** What a DELETE answers, as Qwoty's docs show for its deletes. */
+export const Deleted = Type.Object({
+  success: Type.Literal(true),
+  message: Type.String({ examples: ['Customer deleted successfully'] }),
+})
+
+/** Problems that did not stop a write (tax identifiers accepted under the lenient policy). */
+export const Warnings = Type.Optional(
+  Type.Array(Type.String(), { description: 'Problems found but accepted, such as invalid tax identifiers in lenient mode' }),
+)
+
+/** External-system ids, as Qwoty names them on every record. */
+export const ExternalIds = {
+  id_crm: Nullable(Type.String({ description: 'External CRM ID' })),
+  id_erp: Nullable(Type.String({ description: 'External ERP ID' })),
+  id_accounting: Nullable(Type.String({ description: 'External accounting ID' })),
+}
+
+/** The same ids as writable fields: at most 255 characters, null clears. */
+export const ExternalIdsInput = {
+  id_crm: Type.Optional(Nullable(Type.String({ maxLength: 255, description: 'External CRM ID' }))),
+  id_erp: Type.Optional(Nullable(Type.String({ maxLength: 255, description: 'External ERP ID' }))),
+  id_accounting: Type.Optional(Nullable(Type.String({ maxLength: 255, description: 'External accounting ID' }))),
+}
+
+/** A required text field that is not blank. */
+export const Text = (maxLength: number, description: string, options: Record<string, unknown> = {}) =>
+  Type.String({ maxLength, pattern: '\\S', description, ...options })

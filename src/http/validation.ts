@@ -1,5 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
+import countries from 'i18n-iso-countries'
+import { isPossiblePhoneNumber } from 'libphonenumber-js'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import { ApiError } from './errors.ts'
 
@@ -30,6 +32,9 @@ const FORMAT_NAMES: Record<string, string> = {
   uri: 'a URL',
   email: 'an email address',
   'date-time': 'an ISO 8601 date-time',
+  phone: 'a possible phone number in international format, such as +33 1 42 68 53 00',
+  country: 'an ISO 3166-1 alpha-2 country code, such as FR',
+  'http-url': 'an http or https URL',
 }
 
 function fieldPath(instancePath: string, extra?: string): string {
@@ -100,8 +105,11 @@ function describe(
         text: `${subject(path)} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${params.limit}`,
         unknown: false,
       }
-    case 'pattern':
-      return { text: `${subject(path)} has an invalid format`, unknown: false }
+    case 'pattern': {
+      if (params.pattern === '\\S') return { text: `${subject(path)} must not be blank`, unknown: false }
+      const hint = ((error as ErrorObject).parentSchema as { 'x-format-hint'?: string } | undefined)?.['x-format-hint']
+      return { text: `${subject(path)} ${hint ?? 'has an invalid format'}`, unknown: false }
+    }
     default:
       return { text: `${subject(path)} ${error.message ?? 'is invalid'}`, unknown: false }
   }

@@ -80,3 +80,25 @@ async function loadCustomer(
     updated_at: toWireTime(row.updated_at),
   }
 }
+
+/** Whether a live (not deleted) customer with this id exists in the workspace. */
+export async function customerExists(db: Kysely<Database>, workspaceId: string, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Marks the customer as changed: its contact_ids or address_ids are part of what it shows. */
+export async function touchCustomer(db: Kysely<Database>, workspaceId: string, id: string, at: string) {
+  await db
+    .updateTable('customers')
+    .set({ updated_at: at })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute()
+}

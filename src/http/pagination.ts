@@ -1,0 +1,91 @@
+import type { SelectQueryBuilder } from 'kysely'
+import Type, { type TSchema } from 'typebox'
+import { toStoredTime } from '../db/dialect.ts'
+import { ApiError } from './errors.ts'
+import { Nullable } from './schemas.ts'
+
+export const DEFAULT_LIMIT = 100
+export const MAX_LIMIT = 1000
+
+/** The query parameters every list takes; a resource's list adds its filters. */
+export const PageParams = {
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'Page size, 1 to 1000' }),
+  ),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, description: 'The next_cursor of the previous page' }),
+  ),
+}
+
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({
+    success: Type.Literal(true),
+    data: Type.Array(item),
+    has_more: Type.Boolean({ description: 'Whether another page follows' }),
+    next_cursor: Nullable(
+      Type.String({ description: 'Pass as ?cursor= to get the next page; null on the last page' }),
+    ),
+  })
+}
+
+export interface PageResult<R> {
+  rows: R[]
+  has_more: boolean
+  next_cursor: string | null
+}
+
+type SortColumn = 'created_at' | 'updated_at'
+
+interface Position {
+  /** The sort the cursor belongs to: a cursor of one order is refused by another. */
+  s: SortColumn
+  v: string
+  id: string
+}
+
+function encode(position: Position): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url')
+}
+
+function decode(cursor: string, sort: SortColumn): Position {
+  try {
+    const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position
+    if (p.s === sort && typeof p.v === 'string' && typeof p.id === 'string' && !Number.isNaN(Date.parse(p.v))) {
+      return p
+    }
+  } catch {}
+  throw new ApiError('invalid_parameter', "Query parameter 'cursor' is not a cursor this list gave")
+}
+
+/**
+ * Keyset pagination over (sort column, id): stable while rows are added or removed, and page 1,000 costs
+ * what page 1 costs. The query must select `id` and the sort column of its main table, aliased `t`.
+ */
+export async function paginate<DB, TB extends keyof DB, R extends { id: string }>(
+  query: SelectQueryBuilder<DB, TB, R>,
+  page: { limit?: number; cursor?: string },
+  sort: SortColumn = 'created_at',
+): Promise<PageResult<R>> {
+  const limit = page.limit ?? DEFAULT_LIMIT
+  // biome-ignore lint/suspicious/noExplicitAny: the column names are checked by the callers' table types
+  let q = query as SelectQueryBuilder<any, any, R>
+  if (page.cursor) {
+    const at = decode(page.cursor, sort)
+    q = q.where((eb) =>
+      eb.or([eb(`t.${sort}`, '>', at.v), eb.and([eb(`t.${sort}`, '=', at.v), eb('t.id', '>', at.id)])]),
+    )
+  }
+  const rows = await q
+    .orderBy(`t.${sort}`)
+    .orderBy('t.id')
+    .limit(limit + 1)
+    .execute()
+  const has_more = rows.length > limit
+  if (has_more) rows.pop()
+  const last = rows.at(-1) as (R & Record<SortColumn, Date | string>) | undefined
+  return {
+    rows,
+    has_more,
+    next_cursor: has_more && last ? encode({ s: sort, v: toStoredTime(last[sort]), id: last.id }) : null,
+  }
+}
