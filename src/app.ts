@@ -11,7 +11,10 @@ import { registerAuth } from './http/auth.ts'
 import { ApiError, errorBody } from './http/errors.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { validationError, validatorCompiler } from './http/validation.ts'
+import { addressRoutes } from './resources/addresses/routes.ts'
+import { contactRoutes } from './resources/contacts/routes.ts'
 import { customerRoutes } from './resources/customers/routes.ts'
+import { segmentRoutes } from './resources/segments/routes.ts'
 
 export interface AppOptions {
   db: Db
@@ -20,8 +23,16 @@ export interface AppOptions {
   logStream?: Writable
 }
 
+export interface RouteInfo {
+  method: string
+  url: string
+  scope: string | undefined
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Every route the app registered (HEAD aside): what the isolation and fuzzing suites walk. */
+    routeList: RouteInfo[]
     /** Set when shutting down: /ready answers 503 and every response closes its connection. */
     draining: boolean
   }
@@ -66,6 +77,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(ErrorResponse)
 
   app.decorate('draining', false)
+  const routeList: RouteInfo[] = []
+  app.decorate('routeList', routeList)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeList.push({ method, url: route.url, scope: route.config?.scope })
+    }
+  })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
     if (app.draining) reply.header('connection', 'close')
@@ -155,7 +173,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   )
 
   registerAuth(app, db.kysely)
-  await app.register(customerRoutes, { db: db.kysely })
+  for (const routes of [customerRoutes, contactRoutes, addressRoutes, segmentRoutes]) {
+    await app.register(routes, { db: db.kysely })
+  }
 
   return app
 }

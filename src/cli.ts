@@ -1,12 +1,14 @@
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { VERSION } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { connect, DatabaseUrlError, type Db } from './db/connect.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import type { TaxIdValidation } from './db/types.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from './demo.ts'
 import { parseScopes } from './domain/tokens.ts'
+import { purgeDeleted, RESTORE_WINDOW_DAYS } from './resources/customers/store.ts'
 import { createToken } from './resources/tokens/store.ts'
-import { createWorkspace, findWorkspace } from './resources/workspaces/store.ts'
+import { createWorkspace, findWorkspace, updateWorkspace } from './resources/workspaces/store.ts'
 import { serve } from './server.ts'
 
 /** An error whose message is all the user needs: printed on one line, no stack. */
@@ -73,6 +75,44 @@ export function buildCli(): Command {
       out(opts.json ? { id: ws.id } : ws.id)
     })
 
+  workspace
+    .command('update')
+    .description("change a workspace's settings")
+    .argument('<id>', 'workspace id')
+    .option('--name <name>', 'new name')
+    .addOption(
+      new Option(
+        '--tax-id-validation <policy>',
+        'strict: invalid tax ids are refused; lenient: stored with a warning',
+      ).choices(['strict', 'lenient']),
+    )
+    .option('--json', 'print the workspace as JSON')
+    .action(
+      async (id: string, opts: { name?: string; taxIdValidation?: TaxIdValidation; json?: boolean }) => {
+        if (!UUID.test(id)) throw new UsageError(`workspace id must be a UUID, got "${id}"`)
+        const name = opts.name?.trim()
+        if (name === '') throw new UsageError('--name must not be empty')
+        if (name === undefined && opts.taxIdValidation === undefined) {
+          throw new UsageError('nothing to change: give --name or --tax-id-validation')
+        }
+        const workspaceId = id.toLowerCase()
+        const ws = await withDb(async (db) => {
+          const changed = await updateWorkspace(db.kysely, workspaceId, {
+            ...(name !== undefined ? { name } : {}),
+            ...(opts.taxIdValidation ? { taxIdValidation: opts.taxIdValidation } : {}),
+          })
+          if (!changed) throw new UsageError(`workspace ${workspaceId} not found`)
+          return findWorkspace(db.kysely, workspaceId)
+        })
+        const shown = { id: ws!.id, name: ws!.name, tax_id_validation: ws!.tax_id_validation }
+        out(
+          opts.json
+            ? shown
+            : `Workspace ${shown.id} "${shown.name}": tax_id_validation ${shown.tax_id_validation}`,
+        )
+      },
+    )
+
   const token = program.command('token').description('manage API tokens')
   token
     .command('create')
@@ -111,6 +151,29 @@ export function buildCli(): Command {
         else out(created.secret)
       },
     )
+
+  program
+    .command('purge')
+    .description('remove for good the records deleted longer ago than --older-than')
+    .option(
+      '--older-than <age>',
+      'age such as 30d, 12h or 0d (everything deleted)',
+      `${RESTORE_WINDOW_DAYS}d`,
+    )
+    .option('--json', 'print the counts as JSON')
+    .action(async (opts: { olderThan: string; json?: boolean }) => {
+      const match = /^(\d+)([dh])$/.exec(opts.olderThan.trim())
+      if (!match) throw new UsageError(`--older-than must look like 30d or 12h, got "${opts.olderThan}"`)
+      const hours = Number(match[1]) * (match[2] === 'd' ? 24 : 1)
+      const before = new Date(Date.now() - hours * 3_600_000)
+      const counts = await withDb((db) => purgeDeleted(db.kysely, before))
+      if (opts.json) out(counts)
+      else {
+        out(
+          `Purged ${counts.customers} customer(s), ${counts.contacts} contact(s) and ${counts.addresses} address(es) deleted before ${before.toISOString()}`,
+        )
+      }
+    })
 
   program
     .command('demo')

@@ -58,7 +58,11 @@ describe('around the API', () => {
   it('logs one JSON line per request with id, method, path, status and duration, and never the token', async () => {
     const tenant = await buildTenant(t.db)
     const { id } = await insertCustomer(t.db, tenant.workspaceId)
-    const res = await t.app.inject({ method: 'GET', url: `/api/customers/${id}?x=1`, headers: tenant.auth })
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/customers/${id}?expand=contacts`,
+      headers: tenant.auth,
+    })
     await t.app.inject({
       method: 'GET',
       url: `/api/customers/${id}`,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
-import { createTestDatabase, type TestDatabase } from './helpers.ts'
+import { connect } from '../src/db/connect.ts'
+import { createTestDatabase, insertCustomer, type TestDatabase } from './helpers.ts'
 
 const BIN = new URL('../bin/quoin.js', import.meta.url).pathname
 const SEED = new URL('./fixtures/get-customer.json', import.meta.url)
@@ -132,6 +133,64 @@ describe('quoin command line', () => {
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr.trim().split('\n').length, 1)
     assert.match(bad.stderr, /DATABASE_URL must start with sqlite: or postgres:\/\//)
+  })
+
+  it('workspace update sets the tax id policy and refuses a policy it does not know', () => {
+    const ws = json(quoin(['workspace', 'create', '--name', 'Policy', '--json'], env).stdout).id
+    const res = quoin(['workspace', 'update', ws, '--tax-id-validation', 'lenient', '--json'], env)
+    assert.equal(res.code, 0, res.stderr)
+    assert.deepEqual(json(res.stdout), { id: ws, name: 'Policy', tax_id_validation: 'lenient' })
+    const bad = quoin(['workspace', 'update', ws, '--tax-id-validation', 'sloppy'], env)
+    assert.notEqual(bad.code, 0)
+    assert.match(bad.stderr, /strict, lenient/)
+    const missing = quoin(['workspace', 'update', '00000000-0000-4000-8000-000000000000', '--name', 'X'], env)
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /not found/)
+  })
+
+  it('purge removes for good what was deleted longer ago than --older-than, and nothing else', async () => {
+    const ws = json(quoin(['workspace', 'create', '--name', 'Purge', '--json'], env).stdout).id
+    const db = connect(database.url)
+    try {
+      const old = await insertCustomer(db, ws, { contacts: 1, addresses: 1 })
+      const recent = await insertCustomer(db, ws, { contacts: 1 })
+      const live = await insertCustomer(db, ws)
+      const longAgo = new Date(Date.now() - 40 * 86_400_000).toISOString()
+      for (const table of ['customers', 'contacts', 'addresses'] as const) {
+        await db.kysely
+          .updateTable(table)
+          .set({ deleted_at: longAgo })
+          .where(table === 'customers' ? 'id' : 'customer_id', '=', old.id)
+          .execute()
+      }
+      await db.kysely
+        .updateTable('customers')
+        .set({ deleted_at: new Date().toISOString() })
+        .where('id', '=', recent.id)
+        .execute()
+
+      const res = quoin(['purge', '--json'], env)
+      assert.equal(res.code, 0, res.stderr)
+      assert.deepEqual(json(res.stdout), { customers: 1, contacts: 1, addresses: 1 })
+      const remaining = await db.kysely
+        .selectFrom('customers')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .orderBy('id')
+        .execute()
+      assert.deepEqual(remaining.map((r) => r.id).sort(), [recent.id, live.id].sort())
+      assert.deepEqual(json(quoin(['purge', '--older-than', '0d', '--json'], env).stdout), {
+        customers: 1,
+        contacts: 0,
+        addresses: 0,
+      })
+      assert.match(
+        quoin(['purge', '--older-than', 'soon'], env).stderr,
+        /--older-than must look like 30d or 12h/,
+      )
+    } finally {
+      await db.close()
+    }
   })
 
   it("demo loads the docs' example once; the seed's curl then returns the seed's body", async () => {

@@ -1,5 +1,5 @@
 // Everything that differs between SQLite and PostgreSQL, or between their drivers, lives here.
-import { type Kysely, PostgresAdapter, type Simplify } from 'kysely'
+import { type Kysely, PostgresAdapter, type Simplify, sql } from 'kysely'
 import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres'
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite'
 import type { Database } from './types.ts'
@@ -55,6 +55,26 @@ export function isUnavailableError(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection is closed|Client has encountered a connection error|driver has already been destroyed/i.test(
     err.message,
   )
+}
+
+/** True when an error is a foreign-key violation (a referenced row vanished meanwhile). */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+}
+
+/** `column` contains `text`, ignoring case (ASCII case on SQLite), with LIKE's wildcards taken literally. */
+export function containsIgnoreCase(column: string, text: string) {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  return sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`
+}
+
+/** Runs `fn` in a transaction, or in the caller's when `db` is one already. */
+export function inTransaction<T>(
+  db: Kysely<Database>,
+  fn: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn)
 }
 
 /** True when an error is a unique-constraint violation. */

@@ -10,7 +10,12 @@ export const MAX_LIMIT = 1000
 /** The query parameters every list takes; a resource's list adds its filters. */
 export const PageParams = {
   limit: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'Page size, 1 to 1000' }),
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_LIMIT,
+      default: DEFAULT_LIMIT,
+      description: 'Page size, 1 to 1000',
+    }),
   ),
   cursor: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, description: 'The next_cursor of the previous page' }),
@@ -26,6 +31,11 @@ export function Page<T extends TSchema>(item: T) {
       Type.String({ description: 'Pass as ?cursor= to get the next page; null on the last page' }),
     ),
   })
+}
+
+export interface PageRequest {
+  limit?: number
+  cursor?: string
 }
 
 export interface PageResult<R> {
@@ -47,11 +57,14 @@ function encode(position: Position): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url')
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
 function decode(cursor: string, sort: SortColumn): Position {
   try {
     const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position
-    if (p.s === sort && typeof p.v === 'string' && typeof p.id === 'string' && !Number.isNaN(Date.parse(p.v))) {
-      return p
+    const time = typeof p.v === 'string' && /^\d{4}-\d\d-\d\dT/.test(p.v) ? Date.parse(p.v) : Number.NaN
+    if (p.s === sort && typeof p.id === 'string' && UUID.test(p.id) && !Number.isNaN(time)) {
+      return { s: sort, v: new Date(time).toISOString(), id: p.id }
     }
   } catch {}
   throw new ApiError('invalid_parameter', "Query parameter 'cursor' is not a cursor this list gave")
@@ -63,7 +76,7 @@ function decode(cursor: string, sort: SortColumn): Position {
  */
 export async function paginate<DB, TB extends keyof DB, R extends { id: string }>(
   query: SelectQueryBuilder<DB, TB, R>,
-  page: { limit?: number; cursor?: string },
+  page: PageRequest,
   sort: SortColumn = 'created_at',
 ): Promise<PageResult<R>> {
   const limit = page.limit ?? DEFAULT_LIMIT

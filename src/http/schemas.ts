@@ -66,7 +66,9 @@ export const Deleted = Type.Object({
 
 /** Problems that did not stop a write (tax identifiers accepted under the lenient policy). */
 export const Warnings = Type.Optional(
-  Type.Array(Type.String(), { description: 'Problems found but accepted, such as invalid tax identifiers in lenient mode' }),
+  Type.Array(Type.String(), {
+    description: 'Problems found but accepted, such as invalid tax identifiers in lenient mode',
+  }),
 )
 
 /** External-system ids, as Qwoty names them on every record. */
@@ -80,7 +82,9 @@ export const ExternalIds = {
 export const ExternalIdsInput = {
   id_crm: Type.Optional(Nullable(Type.String({ maxLength: 255, description: 'External CRM ID' }))),
   id_erp: Type.Optional(Nullable(Type.String({ maxLength: 255, description: 'External ERP ID' }))),
-  id_accounting: Type.Optional(Nullable(Type.String({ maxLength: 255, description: 'External accounting ID' }))),
+  id_accounting: Type.Optional(
+    Nullable(Type.String({ maxLength: 255, description: 'External accounting ID' })),
+  ),
 }
 
 /** A required text field that is not blank. */

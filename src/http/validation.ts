@@ -1,21 +1,40 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import countries from 'i18n-iso-countries'
 import { isPossiblePhoneNumber } from 'libphonenumber-js'
-import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import { ApiError } from './errors.ts'
 
 type HttpPart = 'body' | 'querystring' | 'params' | 'headers' | string
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== ''
+  } catch {
+    return false
+  }
+}
+
 function makeAjv(coerceTypes: false | 'array') {
+  // verbose: errors carry their schema, so a pattern can bring its own hint (x-format-hint).
   const ajv = new Ajv({
     coerceTypes,
     useDefaults: true,
     removeAdditional: false,
     allErrors: true,
     strict: false,
+    verbose: true,
   })
   addFormats.default(ajv)
+  // ajv-formats also takes a urn:uuid: prefix, which PostgreSQL's uuid type refuses.
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
+  ajv.addFormat('phone', (value: string) => isPossiblePhoneNumber(value))
+  ajv.addFormat(
+    'country',
+    (value: string) => /^[A-Za-z]{2}$/.test(value) && countries.isValid(value.toUpperCase()),
+  )
+  ajv.addFormat('http-url', isHttpUrl)
   return ajv
 }
 
@@ -107,7 +126,9 @@ function describe(
       }
     case 'pattern': {
       if (params.pattern === '\\S') return { text: `${subject(path)} must not be blank`, unknown: false }
-      const hint = ((error as ErrorObject).parentSchema as { 'x-format-hint'?: string } | undefined)?.['x-format-hint']
+      const hint = ((error as ErrorObject).parentSchema as { 'x-format-hint'?: string } | undefined)?.[
+        'x-format-hint'
+      ]
       return { text: `${subject(path)} ${hint ?? 'has an invalid format'}`, unknown: false }
     }
     default:
@@ -123,12 +144,14 @@ export function validationError(errors: FastifySchemaValidationError[], part: Ht
   for (const e of errors) {
     // anyOf/oneOf repeat what their branches said.
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue
+    // One sentence per field: a null sent for an enum fails both its type and its enum.
+    const params = e.params as Record<string, unknown>
+    const field = `${e.instancePath}/${String(params.missingProperty ?? params.additionalProperty ?? '')}`
+    if (seen.has(field)) continue
+    seen.add(field)
     const d = describe(e, part)
     unknown ||= d.unknown
-    if (!seen.has(d.text)) {
-      seen.add(d.text)
-      details.push(d.text)
-    }
+    details.push(d.text)
   }
   if (part === 'querystring' && unknown && details.every((d) => d.startsWith('Unknown query parameter'))) {
     return new ApiError(

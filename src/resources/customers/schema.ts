@@ -1,7 +1,18 @@
 import Type from 'typebox'
-import { Nullable, StringEnum, Timestamp, Uuid } from '../../http/schemas.ts'
+import { PageParams } from '../../http/pagination.ts'
+import {
+  ExternalIds,
+  ExternalIdsInput,
+  Nullable,
+  StringEnum,
+  Text,
+  Timestamp,
+  Uuid,
+  Warnings,
+} from '../../http/schemas.ts'
 
 export const CUSTOMER_TYPES = ['company', 'individual'] as const
+export const MAX_TAX_IDS = 20
 
 export const TaxId = Type.Object(
   {
@@ -14,29 +25,125 @@ export const TaxId = Type.Object(
   { additionalProperties: false },
 )
 
-export const Customer = Type.Object(
+export const TaxIdInput = Type.Object(
   {
-    id: Uuid('UUID'),
-    workspace_id: Uuid('Workspace UUID'),
-    name: Type.String({ description: 'Customer name' }),
-    type: StringEnum(CUSTOMER_TYPES, { description: 'company or individual' }),
-    segment_id: Nullable(Uuid('Segment UUID')),
-    logo: Nullable(Type.String({ description: 'Logo URL' })),
-    tax_ids: Type.Array(TaxId, { description: 'Legal identifiers, in the order given' }),
-    id_crm: Nullable(Type.String({ description: 'External CRM ID' })),
-    id_erp: Nullable(Type.String({ description: 'External ERP ID' })),
-    id_accounting: Nullable(Type.String({ description: 'External accounting ID' })),
-    contact_ids: Type.Array(Uuid(), {
-      description:
-        'UUIDs of the contacts linked to this customer, oldest first. Use GET /api/contacts/{id} to fetch each.',
+    tax: Text(50, 'Label of the identifier. VAT, SIREN, SIRET and the schemes of stdnum are checked', {
+      examples: ['SIREN'],
     }),
-    address_ids: Type.Array(Uuid(), {
-      description:
-        'UUIDs of the addresses linked to this customer, oldest first. Use GET /api/addresses/{id} to fetch each.',
-    }),
-    created_at: Timestamp(),
-    updated_at: Timestamp(),
+    tax_value: Text(100, 'The identifier; stored trimmed, as given', { examples: ['404833048'] }),
   },
-  { title: 'Customer' },
+  { additionalProperties: false },
 )
+
+const customerFields = {
+  id: Uuid('UUID'),
+  workspace_id: Uuid('Workspace UUID'),
+  name: Type.String({ description: 'Customer name' }),
+  type: StringEnum(CUSTOMER_TYPES, { description: 'company or individual' }),
+  segment_id: Nullable(Uuid('Segment UUID')),
+  logo: Nullable(Type.String({ description: 'Logo URL' })),
+  tax_ids: Type.Array(TaxId, { description: 'Legal identifiers, in the order given' }),
+  ...ExternalIds,
+  contact_ids: Type.Array(Uuid(), {
+    description:
+      'UUIDs of the contacts linked to this customer, oldest first. Use GET /api/contacts/{id} to fetch each.',
+  }),
+  address_ids: Type.Array(Uuid(), {
+    description:
+      'UUIDs of the addresses linked to this customer, oldest first. Use GET /api/addresses/{id} to fetch each.',
+  }),
+  created_at: Timestamp(),
+  updated_at: Timestamp(),
+}
+
+export const Customer = Type.Object(customerFields, { title: 'Customer' })
 export type Customer = Type.Static<typeof Customer>
+
+const writable = {
+  segment_id: Type.Optional(Nullable(Uuid('A segment of this workspace'))),
+  logo: Type.Optional(
+    Nullable(Type.String({ format: 'http-url', maxLength: 2048, description: 'Logo URL' })),
+  ),
+  tax_ids: Type.Optional(
+    Type.Array(TaxIdInput, {
+      maxItems: MAX_TAX_IDS,
+      description: 'Replaces the whole list; [] empties it',
+    }),
+  ),
+  ...ExternalIdsInput,
+}
+
+export const CustomerCreate = Type.Object(
+  {
+    name: Text(255, 'Customer name'),
+    type: StringEnum(CUSTOMER_TYPES, { description: 'company or individual' }),
+    ...writable,
+  },
+  { additionalProperties: false },
+)
+export type CustomerCreate = Type.Static<typeof CustomerCreate>
+
+export const CustomerPatch = Type.Object(
+  {
+    name: Type.Optional(Text(255, 'Customer name')),
+    type: Type.Optional(StringEnum(CUSTOMER_TYPES, { description: 'company or individual' })),
+    ...writable,
+  },
+  { additionalProperties: false },
+)
+export type CustomerPatch = Type.Static<typeof CustomerPatch>
+
+export const EXPANDABLE = ['contacts', 'addresses'] as const
+
+export const CustomerQuery = Type.Object(
+  {
+    expand: Type.Optional(
+      Type.String({
+        pattern: '^(contacts|addresses)(,(contacts|addresses))*$',
+        'x-format-hint': 'must be a comma-separated list of: contacts, addresses',
+        description: 'Adds `contacts` and/or `addresses` arrays of full objects beside the id arrays',
+        examples: ['contacts,addresses'],
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const CustomerListQuery = Type.Object(
+  {
+    ...PageParams,
+    type: Type.Optional(StringEnum(CUSTOMER_TYPES)),
+    segment_id: Type.Optional(Uuid('Customers of this segment')),
+    id_crm: Type.Optional(Type.String({ maxLength: 255, description: 'Exact external CRM ID' })),
+    id_erp: Type.Optional(Type.String({ maxLength: 255, description: 'Exact external ERP ID' })),
+    id_accounting: Type.Optional(
+      Type.String({ maxLength: 255, description: 'Exact external accounting ID' }),
+    ),
+    tax_value: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: "Matches any of the customer's tax identifiers, ignoring spaces, punctuation and case",
+      }),
+    ),
+    updated_since: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'Customers changed at or after this instant, ordered by updated_at then id, for incremental sync',
+      }),
+    ),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Case-insensitive substring of the name, the tax values or the external ids',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type CustomerListQuery = Type.Static<typeof CustomerListQuery>
+
+export const CustomerWrite = (data: ReturnType<typeof Type.Object>) =>
+  Type.Object({ success: Type.Literal(true), data, warnings: Warnings })

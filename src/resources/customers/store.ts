@@ -1,32 +1,46 @@
-import type { Kysely } from 'kysely'
-import { jsonArrayFrom, parseJsonArray, toWireTime } from '../../db/dialect.ts'
+import type { ExpressionBuilder, Kysely } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
+import {
+  containsIgnoreCase,
+  inTransaction,
+  jsonArrayFrom,
+  nowIso,
+  parseJsonArray,
+  toWireTime,
+} from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import { versionedCache } from '../../db/read-cache.ts'
 import type { Database } from '../../db/types.ts'
-import type { Customer } from './schema.ts'
+import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
+import { type PageResult, paginate } from '../../http/pagination.ts'
+import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
-// One statement for the customer and its lists: on SQLite each statement pays for a read transaction.
-const customerWithLists = prepared((db, p: { workspaceId: string; id: string }) =>
-  db
-    .selectFrom('customers as c')
-    .selectAll('c')
+/** How long a deleted customer can be restored, and after which `quoin purge` removes it by default. */
+export const RESTORE_WINDOW_DAYS = 30
+
+/** The customers table aliased `t`, with its lists as JSON arrays: one statement per customer or page. */
+function selectCustomers(db: Kysely<Database>) {
+  return db
+    .selectFrom('customers as t')
+    .selectAll('t')
     .select((eb) => [
       jsonArrayFrom(
         db,
         eb
-          .selectFrom('customer_tax_ids as t')
-          .select(['t.tax', 't.tax_value'])
-          .whereRef('t.workspace_id', '=', 'c.workspace_id')
-          .whereRef('t.customer_id', '=', 'c.id')
-          .orderBy('t.position'),
+          .selectFrom('customer_tax_ids as x')
+          .select(['x.tax', 'x.tax_value'])
+          .whereRef('x.workspace_id', '=', 't.workspace_id')
+          .whereRef('x.customer_id', '=', 't.id')
+          .orderBy('x.position'),
       ).as('tax_ids'),
       jsonArrayFrom(
         db,
         eb
           .selectFrom('contacts as k')
           .select('k.id')
-          .whereRef('k.workspace_id', '=', 'c.workspace_id')
-          .whereRef('k.customer_id', '=', 'c.id')
+          .whereRef('k.workspace_id', '=', 't.workspace_id')
+          .whereRef('k.customer_id', '=', 't.id')
+          .where('k.deleted_at', 'is', null)
           .orderBy('k.created_at')
           .orderBy('k.id'),
       ).as('contacts'),
@@ -35,34 +49,18 @@ const customerWithLists = prepared((db, p: { workspaceId: string; id: string }) 
         eb
           .selectFrom('addresses as a')
           .select('a.id')
-          .whereRef('a.workspace_id', '=', 'c.workspace_id')
-          .whereRef('a.customer_id', '=', 'c.id')
+          .whereRef('a.workspace_id', '=', 't.workspace_id')
+          .whereRef('a.customer_id', '=', 't.id')
+          .where('a.deleted_at', 'is', null)
           .orderBy('a.created_at')
           .orderBy('a.id'),
       ).as('addresses'),
     ])
-    .where('c.workspace_id', '=', p.workspaceId)
-    .where('c.id', '=', p.id),
-)
-
-const cache = versionedCache<Customer>()
-
-/** One customer of the workspace with its tax ids and the ids of its contacts and addresses, or undefined. */
-export function findCustomer(
-  db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-): Promise<Customer | undefined> {
-  return cache(db, `${workspaceId}/${id}`, () => loadCustomer(db, workspaceId, id))
 }
 
-async function loadCustomer(
-  db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-): Promise<Customer | undefined> {
-  const [row] = await customerWithLists(db, { workspaceId, id })
-  if (!row) return undefined
+type CustomerRow = Awaited<ReturnType<ReturnType<typeof selectCustomers>['execute']>>[number]
+
+export function toCustomer(row: CustomerRow): Customer {
   return {
     id: row.id,
     workspace_id: row.workspace_id,
@@ -81,8 +79,250 @@ async function loadCustomer(
   }
 }
 
+const customerById = prepared((db, p: { workspaceId: string; id: string }) =>
+  selectCustomers(db)
+    .where('t.workspace_id', '=', p.workspaceId)
+    .where('t.id', '=', p.id)
+    .where('t.deleted_at', 'is', null),
+)
+
+const cache = versionedCache<Customer>()
+
+/** One live customer of the workspace with its tax ids and the ids of its contacts and addresses. */
+export function findCustomer(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<Customer | undefined> {
+  return cache(db, `${workspaceId}/${id}`, async () => {
+    const [row] = await customerById(db, { workspaceId, id })
+    return row && toCustomer(row)
+  })
+}
+
+export async function listCustomers(
+  db: Kysely<Database>,
+  workspaceId: string,
+  filters: CustomerListQuery,
+): Promise<PageResult<Customer>> {
+  let query = selectCustomers(db).where('t.workspace_id', '=', workspaceId).where('t.deleted_at', 'is', null)
+  if (filters.type) query = query.where('t.type', '=', filters.type)
+  if (filters.segment_id) query = query.where('t.segment_id', '=', filters.segment_id.toLowerCase())
+  for (const column of ['id_crm', 'id_erp', 'id_accounting'] as const) {
+    const value = filters[column]
+    if (value !== undefined) query = query.where(`t.${column}`, '=', value)
+  }
+  if (filters.tax_value !== undefined) {
+    const norm = normalizeTaxValue(filters.tax_value)
+    query = query.where((eb) => eb.exists(taxIdsOf(eb).where('x.tax_value_norm', '=', norm)))
+  }
+  if (filters.updated_since !== undefined) {
+    query = query.where('t.updated_at', '>=', new Date(filters.updated_since).toISOString())
+  }
+  if (filters.q !== undefined) {
+    const q = filters.q
+    const norm = normalizeTaxValue(q)
+    query = query.where((eb) =>
+      eb.or([
+        containsIgnoreCase('t.name', q),
+        containsIgnoreCase('t.id_crm', q),
+        containsIgnoreCase('t.id_erp', q),
+        containsIgnoreCase('t.id_accounting', q),
+        ...(norm ? [eb.exists(taxIdsOf(eb).where(containsIgnoreCase('x.tax_value_norm', norm)))] : []),
+      ]),
+    )
+  }
+  const page = await paginate(
+    query,
+    filters,
+    filters.updated_since !== undefined ? 'updated_at' : 'created_at',
+  )
+  return { ...page, rows: page.rows.map(toCustomer) } as PageResult<Customer>
+}
+
+function taxIdsOf(eb: ExpressionBuilder<Database & { t: Database['customers'] }, 't'>) {
+  return eb
+    .selectFrom('customer_tax_ids as x')
+    .select('x.position')
+    .whereRef('x.workspace_id', '=', 't.workspace_id')
+    .whereRef('x.customer_id', '=', 't.id')
+}
+
+async function replaceTaxIds(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  customerId: string,
+  taxIds: { tax: string; tax_value: string }[],
+) {
+  await trx
+    .deleteFrom('customer_tax_ids')
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .execute()
+  if (taxIds.length === 0) return
+  await trx
+    .insertInto('customer_tax_ids')
+    .values(
+      taxIds.map((t, position) => {
+        const value = cleanTaxValue(t.tax_value)
+        return {
+          workspace_id: workspaceId,
+          customer_id: customerId,
+          position,
+          tax: t.tax.trim(),
+          tax_value: value,
+          tax_value_norm: normalizeTaxValue(value),
+        }
+      }),
+    )
+    .execute()
+}
+
+/** Creates the customer with its tax ids, in one transaction; returns its id. */
+export async function createCustomer(db: Kysely<Database>, workspaceId: string, input: CustomerCreate) {
+  const id = uuidv7()
+  const at = nowIso()
+  await inTransaction(db, async (trx) => {
+    await trx
+      .insertInto('customers')
+      .values({
+        id,
+        workspace_id: workspaceId,
+        name: input.name.trim(),
+        type: input.type,
+        segment_id: input.segment_id?.toLowerCase() ?? null,
+        logo: input.logo ?? null,
+        id_crm: input.id_crm ?? null,
+        id_erp: input.id_erp ?? null,
+        id_accounting: input.id_accounting ?? null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute()
+    await replaceTaxIds(trx, workspaceId, id, input.tax_ids ?? [])
+  })
+  return id
+}
+
+/** Applies a partial update: omitted fields stay, null clears, tax_ids replaces the list. False if absent. */
+export async function updateCustomer(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  patch: CustomerPatch,
+): Promise<boolean> {
+  const { tax_ids, ...fields } = patch
+  if (Object.keys(patch).length === 0) return customerExists(db, workspaceId, id)
+  const set = {
+    ...fields,
+    ...(fields.name !== undefined ? { name: fields.name.trim() } : {}),
+    ...(fields.segment_id ? { segment_id: fields.segment_id.toLowerCase() } : {}),
+    updated_at: nowIso(),
+  }
+  return inTransaction(db, async (trx) => {
+    const result = await trx
+      .updateTable('customers')
+      .set(set)
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 0) return false
+    if (tax_ids !== undefined) await replaceTaxIds(trx, workspaceId, id, tax_ids)
+    return true
+  })
+}
+
+/** Soft-deletes the customer with its live contacts and addresses, as one deletion. False if absent. */
+export async function deleteCustomer(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<boolean> {
+  const deletion = { deleted_at: nowIso(), deletion_id: uuidv7() }
+  return inTransaction(db, async (trx) => {
+    const result = await trx
+      .updateTable('customers')
+      .set(deletion)
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 0) return false
+    for (const table of ['contacts', 'addresses'] as const) {
+      await trx
+        .updateTable(table)
+        .set(deletion)
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', id)
+        .where('deleted_at', 'is', null)
+        .execute()
+    }
+    return true
+  })
+}
+
+export type RestoreOutcome = 'restored' | 'not_deleted' | 'not_found' | 'expired'
+
+/**
+ * Brings back a deleted customer with exactly the contacts and addresses its deletion took, within
+ * RESTORE_WINDOW_DAYS. Contacts or addresses deleted on their own before stay deleted.
+ */
+export async function restoreCustomer(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<RestoreOutcome> {
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .selectFrom('customers')
+      .select(['deleted_at', 'deletion_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) return 'not_found'
+    if (row.deleted_at === null || row.deletion_id === null) return 'not_deleted'
+    const deletedAt = new Date(row.deleted_at).getTime()
+    if (Date.now() - deletedAt > RESTORE_WINDOW_DAYS * 86_400_000) return 'expired'
+    const restored = { deleted_at: null, deletion_id: null, updated_at: nowIso() }
+    for (const table of ['customers', 'contacts', 'addresses'] as const) {
+      await trx
+        .updateTable(table)
+        .set(restored)
+        .where('workspace_id', '=', workspaceId)
+        .where('deletion_id', '=', row.deletion_id)
+        .execute()
+    }
+    return 'restored'
+  })
+}
+
+export interface PurgeCounts {
+  customers: number
+  contacts: number
+  addresses: number
+}
+
+/** Removes for good, in every workspace, the records deleted before `before`. */
+export async function purgeDeleted(db: Kysely<Database>, before: Date): Promise<PurgeCounts> {
+  const cutoff = before.toISOString()
+  return inTransaction(db, async (trx) => {
+    const counts = { customers: 0, contacts: 0, addresses: 0 }
+    // Children first: a purged customer takes its (deleted) contacts and addresses with it.
+    for (const table of ['addresses', 'contacts', 'customers'] as const) {
+      const result = await trx.deleteFrom(table).where('deleted_at', '<', cutoff).executeTakeFirst()
+      counts[table] = Number(result.numDeletedRows)
+    }
+    return counts
+  })
+}
+
 /** Whether a live (not deleted) customer with this id exists in the workspace. */
-export async function customerExists(db: Kysely<Database>, workspaceId: string, id: string): Promise<boolean> {
+export async function customerExists(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<boolean> {
   const row = await db
     .selectFrom('customers')
     .select('id')

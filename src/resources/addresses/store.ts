@@ -1,0 +1,231 @@
+import type { Kysely, Selectable, Updateable } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
+import { inTransaction, nowIso, toWireTime } from '../../db/dialect.ts'
+import { prepared } from '../../db/prepared.ts'
+import type { AddressTable, Database } from '../../db/types.ts'
+import { ApiError, notFound } from '../../http/errors.ts'
+import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import { isContactOfCustomer, NO_SUCH_CUSTOMER } from '../contacts/store.ts'
+import { customerExists, touchCustomer } from '../customers/store.ts'
+import type { Address, CreateAddressBody, UpdateAddressBody } from './schema.ts'
+
+export interface AddressFilters {
+  customer_id?: string
+  type?: Address['type']
+  country?: string
+}
+
+export const NO_SUCH_CONTACT = "Field 'contact_id' does not name a contact of this customer"
+
+export function toAddress(row: Selectable<AddressTable>): Address {
+  return {
+    id: row.id,
+    workspace_id: row.workspace_id,
+    customer_id: row.customer_id,
+    type: row.type,
+    name: row.name,
+    address_line1: row.address_line1,
+    address_line2: row.address_line2,
+    city: row.city,
+    state: row.state,
+    postal_code: row.postal_code,
+    country: row.country,
+    contact_id: row.contact_id,
+    comment: row.comment,
+    id_crm: row.id_crm,
+    id_erp: row.id_erp,
+    id_accounting: row.id_accounting,
+    created_at: toWireTime(row.created_at),
+    updated_at: toWireTime(row.updated_at),
+  }
+}
+
+const addressById = prepared((db, p: { workspaceId: string; id: string }) =>
+  db
+    .selectFrom('addresses')
+    .selectAll()
+    .where('workspace_id', '=', p.workspaceId)
+    .where('id', '=', p.id)
+    .where('deleted_at', 'is', null),
+)
+
+/** One live address of the workspace, or undefined. */
+export async function findAddress(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<Address | undefined> {
+  const [row] = await addressById(db, { workspaceId, id: id.toLowerCase() })
+  return row && toAddress(row)
+}
+
+/** A page of the workspace's live addresses, oldest first. */
+export async function listAddresses(
+  db: Kysely<Database>,
+  workspaceId: string,
+  filters: AddressFilters,
+  page: PageRequest,
+): Promise<PageResult<Address>> {
+  let query = db
+    .selectFrom('addresses as t')
+    .selectAll('t')
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.deleted_at', 'is', null)
+  if (filters.customer_id) query = query.where('t.customer_id', '=', filters.customer_id.toLowerCase())
+  if (filters.type) query = query.where('t.type', '=', filters.type)
+  if (filters.country) query = query.where('t.country', '=', filters.country.toUpperCase())
+  const result = await paginate(query, page)
+  return { ...result, rows: result.rows.map(toAddress) }
+}
+
+/** The customer's live addresses, oldest first (for ?expand=addresses). */
+export async function listAddressesOfCustomer(
+  db: Kysely<Database>,
+  workspaceId: string,
+  customerId: string,
+): Promise<Address[]> {
+  const rows = await db
+    .selectFrom('addresses')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId.toLowerCase())
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+  return rows.map(toAddress)
+}
+
+function invalid(details: string[]): ApiError {
+  return new ApiError('validation_failed', 'Validation error', details)
+}
+
+// Writes lock rows in one order, customer → contact → address, as deleting a customer does: no deadlocks.
+
+/** Creates an address of a live customer of the workspace; the customer's address_ids change with it. */
+export function createAddress(
+  db: Kysely<Database>,
+  workspaceId: string,
+  input: CreateAddressBody,
+): Promise<Address> {
+  return inTransaction(db, async (trx) => {
+    const at = nowIso()
+    const customerId = input.customer_id.toLowerCase()
+    const contactId = input.contact_id?.toLowerCase() ?? null
+    // Touched first: the customer's row lock makes the check below see a concurrent delete.
+    await touchCustomer(trx, workspaceId, customerId, at)
+    const problems: string[] = []
+    if (!(await customerExists(trx, workspaceId, customerId))) problems.push(NO_SUCH_CUSTOMER)
+    if (contactId && !(await isContactOfCustomer(trx, workspaceId, customerId, contactId))) {
+      problems.push(NO_SUCH_CONTACT)
+    }
+    if (problems.length) throw invalid(problems)
+    const row = await trx
+      .insertInto('addresses')
+      .values({
+        id: uuidv7(),
+        workspace_id: workspaceId,
+        customer_id: customerId,
+        contact_id: contactId,
+        type: input.type,
+        name: input.name ?? null,
+        address_line1: input.address_line1.trim(),
+        address_line2: input.address_line2 ?? null,
+        city: input.city.trim(),
+        state: input.state ?? null,
+        postal_code: input.postal_code.trim(),
+        country: input.country.toUpperCase(),
+        comment: input.comment ?? null,
+        id_crm: input.id_crm ?? null,
+        id_erp: input.id_erp ?? null,
+        id_accounting: input.id_accounting ?? null,
+        created_at: at,
+        updated_at: at,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toAddress(row)
+  })
+}
+
+function addressChanges(patch: UpdateAddressBody): Updateable<AddressTable> {
+  const { address_line1, city, postal_code, country, contact_id, ...rest } = patch
+  const set: Updateable<AddressTable> = { ...rest }
+  if (address_line1 !== undefined) set.address_line1 = address_line1.trim()
+  if (city !== undefined) set.city = city.trim()
+  if (postal_code !== undefined) set.postal_code = postal_code.trim()
+  if (country !== undefined) set.country = country.toUpperCase()
+  if (contact_id !== undefined) set.contact_id = contact_id?.toLowerCase() ?? null
+  return set
+}
+
+/**
+ * Changes the fields given (null clears); throws 404 unless the address is live, 400 unless a contact_id
+ * given names a live contact of the address's customer.
+ */
+export async function updateAddress(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  patch: UpdateAddressBody,
+): Promise<Address> {
+  const changes = addressChanges(patch)
+  if (Object.keys(changes).length === 0) {
+    const address = await findAddress(db, workspaceId, id)
+    if (!address) throw notFound('Address')
+    return address
+  }
+  const addressId = id.toLowerCase()
+  return inTransaction(db, async (trx) => {
+    const current = await trx
+      .selectFrom('addresses')
+      .select('customer_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', addressId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    if (!current) throw notFound('Address')
+    if (
+      changes.contact_id &&
+      !(await isContactOfCustomer(trx, workspaceId, current.customer_id, changes.contact_id))
+    ) {
+      throw invalid([NO_SUCH_CONTACT])
+    }
+    const row = await trx
+      .updateTable('addresses')
+      .set({ ...changes, updated_at: nowIso() })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', addressId)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    if (!row) throw notFound('Address')
+    return toAddress(row)
+  })
+}
+
+/** Soft-deletes a live address (404 otherwise); the customer's address_ids change with it. */
+export function deleteAddress(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
+  return inTransaction(db, async (trx) => {
+    const addressId = id.toLowerCase()
+    const address = await trx
+      .selectFrom('addresses')
+      .select('customer_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', addressId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    if (!address) throw notFound('Address')
+    const at = nowIso()
+    await touchCustomer(trx, workspaceId, address.customer_id, at)
+    const { numUpdatedRows } = await trx
+      .updateTable('addresses')
+      .set({ deleted_at: at, deletion_id: uuidv7() })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', addressId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    // Deleted by a concurrent request since it was read: throwing also undoes the touch above.
+    if (numUpdatedRows === 0n) throw notFound('Address')
+  })
+}

@@ -1,0 +1,108 @@
+import Type from 'typebox'
+import { PageParams } from '../../http/pagination.ts'
+import {
+  ExternalIds,
+  ExternalIdsInput,
+  Nullable,
+  StringEnum,
+  Text,
+  Timestamp,
+  Uuid,
+} from '../../http/schemas.ts'
+
+export const ROLES = ['buyer', 'signer', 'billing', 'shipping', 'legal', 'admin'] as const
+
+const ROLE_DESCRIPTION =
+  'What the contact does for the customer, in the order given: buyer, signer, billing, shipping, legal, admin'
+
+export const Contact = Type.Object(
+  {
+    id: Uuid('UUID'),
+    workspace_id: Uuid('Workspace UUID'),
+    customer_id: Uuid('UUID of the customer this contact belongs to'),
+    first_name: Type.String({ description: 'First name', examples: ['Marie'] }),
+    last_name: Type.String({ description: 'Last name', examples: ['Dupont'] }),
+    email: Type.String({ description: 'Email address', examples: ['marie.dupont@acme.fr'] }),
+    phone: Nullable(Type.String({ description: 'Phone number', examples: ['+33 6 12 34 56 78'] })),
+    role: Type.Array(StringEnum(ROLES), { description: ROLE_DESCRIPTION, examples: [['buyer', 'signer']] }),
+    ...ExternalIds,
+    address_ids: Type.Array(Uuid(), {
+      description:
+        'UUIDs of the addresses linked to this contact, oldest first. Use GET /api/addresses/{id} to fetch each.',
+    }),
+    created_at: Timestamp(),
+    updated_at: Timestamp(),
+  },
+  { title: 'Contact' },
+)
+export type Contact = Type.Static<typeof Contact>
+
+const FirstName = Text(100, 'First name, 1 to 100 characters; surrounding spaces are removed')
+const LastName = Text(100, 'Last name, 1 to 100 characters; surrounding spaces are removed')
+const Email = Type.String({ format: 'email', maxLength: 254, description: 'Email address' })
+const Phone = Nullable(
+  Type.String({
+    format: 'phone',
+    maxLength: 40,
+    description: 'Phone number in international format, such as +33 6 12 34 56 78; null clears it',
+  }),
+)
+const Role = (options: Record<string, unknown> = {}) =>
+  Type.Array(StringEnum(ROLES), {
+    uniqueItems: true,
+    maxItems: ROLES.length,
+    description: `${ROLE_DESCRIPTION}; no duplicates`,
+    ...options,
+  })
+
+export const CreateContactBody = Type.Object(
+  {
+    customer_id: Uuid('UUID of a customer of this workspace; it cannot change later'),
+    first_name: FirstName,
+    last_name: LastName,
+    email: Email,
+    phone: Type.Optional(Phone),
+    role: Type.Optional(Role({ default: [] })),
+    ...ExternalIdsInput,
+  },
+  { additionalProperties: false },
+)
+export type CreateContactBody = Type.Static<typeof CreateContactBody>
+
+/** Every field optional; customer_id is absent, so sending it is refused. */
+export const UpdateContactBody = Type.Object(
+  {
+    first_name: Type.Optional(FirstName),
+    last_name: Type.Optional(LastName),
+    email: Type.Optional(Email),
+    phone: Type.Optional(Phone),
+    role: Type.Optional(Role({ description: `Replaces the whole list; [] empties it. ${ROLE_DESCRIPTION}` })),
+    ...ExternalIdsInput,
+  },
+  { additionalProperties: false },
+)
+export type UpdateContactBody = Type.Static<typeof UpdateContactBody>
+
+export const ContactListQuery = Type.Object(
+  {
+    customer_id: Type.Optional(Uuid('Only the contacts of this customer')),
+    email: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 254,
+        description: 'Only the contacts with this email, ignoring case',
+      }),
+    ),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'Only the contacts whose first name, last name or email contains this text, ignoring case',
+      }),
+    ),
+    ...PageParams,
+  },
+  { additionalProperties: false },
+)
+export type ContactListQuery = Type.Static<typeof ContactListQuery>

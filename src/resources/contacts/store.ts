@@ -1,0 +1,302 @@
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
+import {
+  containsIgnoreCase,
+  inTransaction,
+  isPostgres,
+  jsonArrayFrom,
+  nowIso,
+  parseJsonArray,
+  toWireTime,
+} from '../../db/dialect.ts'
+import { prepared } from '../../db/prepared.ts'
+import type { ContactTable, Database } from '../../db/types.ts'
+import { ApiError, notFound } from '../../http/errors.ts'
+import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import { customerExists, touchCustomer } from '../customers/store.ts'
+import type { Contact, CreateContactBody, UpdateContactBody } from './schema.ts'
+
+export interface ContactFilters {
+  customer_id?: string
+  email?: string
+  q?: string
+}
+
+type Role = Contact['role'][number]
+
+export const NO_SUCH_CUSTOMER = "Field 'customer_id' does not name a customer of this workspace"
+
+export function toContact(row: Selectable<ContactTable>, addressIds: string[]): Contact {
+  return {
+    id: row.id,
+    workspace_id: row.workspace_id,
+    customer_id: row.customer_id,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    email: row.email,
+    phone: row.phone,
+    role: row.role === '' ? [] : (row.role.split(',') as Role[]),
+    id_crm: row.id_crm,
+    id_erp: row.id_erp,
+    id_accounting: row.id_accounting,
+    address_ids: addressIds,
+    created_at: toWireTime(row.created_at),
+    updated_at: toWireTime(row.updated_at),
+  }
+}
+
+const contactWithAddresses = prepared((db, p: { workspaceId: string; id: string }) =>
+  db
+    .selectFrom('contacts as k')
+    .selectAll('k')
+    .select((eb) =>
+      jsonArrayFrom(
+        db,
+        eb
+          .selectFrom('addresses as a')
+          .select('a.id')
+          .whereRef('a.workspace_id', '=', 'k.workspace_id')
+          .whereRef('a.contact_id', '=', 'k.id')
+          .where('a.deleted_at', 'is', null)
+          .orderBy('a.created_at')
+          .orderBy('a.id'),
+      ).as('addresses'),
+    )
+    .where('k.workspace_id', '=', p.workspaceId)
+    .where('k.id', '=', p.id)
+    .where('k.deleted_at', 'is', null),
+)
+
+/** One live contact of the workspace with the ids of its addresses, or undefined. */
+export async function findContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<Contact | undefined> {
+  const [row] = await contactWithAddresses(db, { workspaceId, id: id.toLowerCase() })
+  return (
+    row &&
+    toContact(
+      row,
+      parseJsonArray(row.addresses).map((a) => a.id),
+    )
+  )
+}
+
+/** The ids of the live addresses linked to each contact, oldest first, in one query. */
+async function addressIdsOf(
+  db: Kysely<Database>,
+  workspaceId: string,
+  contactIds: string[],
+): Promise<Map<string, string[]>> {
+  const byContact = new Map<string, string[]>(contactIds.map((id) => [id, []]))
+  if (contactIds.length === 0) return byContact
+  const rows = await db
+    .selectFrom('addresses')
+    .select(['id', 'contact_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', 'in', contactIds)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+  for (const row of rows) byContact.get(row.contact_id!)?.push(row.id)
+  return byContact
+}
+
+async function withAddressIds(
+  db: Kysely<Database>,
+  workspaceId: string,
+  rows: Selectable<ContactTable>[],
+): Promise<Contact[]> {
+  const ids = await addressIdsOf(
+    db,
+    workspaceId,
+    rows.map((r) => r.id),
+  )
+  return rows.map((row) => toContact(row, ids.get(row.id) ?? []))
+}
+
+/** A page of the workspace's live contacts, oldest first. */
+export async function listContacts(
+  db: Kysely<Database>,
+  workspaceId: string,
+  filters: ContactFilters,
+  page: PageRequest,
+): Promise<PageResult<Contact>> {
+  let query = db
+    .selectFrom('contacts as t')
+    .selectAll('t')
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.deleted_at', 'is', null)
+  if (filters.customer_id) query = query.where('t.customer_id', '=', filters.customer_id.toLowerCase())
+  if (filters.email) query = query.where(sql`lower(t.email)`, '=', sql`lower(${filters.email.trim()})`)
+  const { q } = filters
+  if (q) {
+    query = query.where((eb) =>
+      eb.or([
+        containsIgnoreCase('t.first_name', q),
+        containsIgnoreCase('t.last_name', q),
+        containsIgnoreCase('t.email', q),
+      ]),
+    )
+  }
+  const result = await paginate(query, page)
+  return { ...result, rows: await withAddressIds(db, workspaceId, result.rows) }
+}
+
+/** The customer's live contacts, oldest first (for ?expand=contacts). */
+export async function listContactsOfCustomer(
+  db: Kysely<Database>,
+  workspaceId: string,
+  customerId: string,
+): Promise<Contact[]> {
+  const rows = await db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId.toLowerCase())
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+  return withAddressIds(db, workspaceId, rows)
+}
+
+/**
+ * Whether `contactId` names a live contact of this customer. On PostgreSQL the row stays locked (shared)
+ * until the transaction ends, so a concurrent delete of the contact cannot slip in between.
+ */
+export async function isContactOfCustomer(
+  db: Kysely<Database>,
+  workspaceId: string,
+  customerId: string,
+  contactId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId.toLowerCase())
+    .where('id', '=', contactId.toLowerCase())
+    .where('deleted_at', 'is', null)
+    .$if(isPostgres(db) && db.isTransaction, (q) => q.forShare())
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+// Writes lock rows in one order, customer → contact → address, as deleting a customer does: no deadlocks.
+
+/** Creates a contact of a live customer of the workspace; the customer's contact_ids change with it. */
+export function createContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  input: CreateContactBody,
+): Promise<Contact> {
+  return inTransaction(db, async (trx) => {
+    const at = nowIso()
+    const customerId = input.customer_id.toLowerCase()
+    // Touched first: the customer's row lock makes the check below see a concurrent delete.
+    await touchCustomer(trx, workspaceId, customerId, at)
+    if (!(await customerExists(trx, workspaceId, customerId))) {
+      throw new ApiError('validation_failed', 'Validation error', [NO_SUCH_CUSTOMER])
+    }
+    const row = await trx
+      .insertInto('contacts')
+      .values({
+        id: uuidv7(),
+        workspace_id: workspaceId,
+        customer_id: customerId,
+        first_name: input.first_name.trim(),
+        last_name: input.last_name.trim(),
+        email: input.email.trim(),
+        phone: input.phone ?? null,
+        role: (input.role ?? []).join(','),
+        id_crm: input.id_crm ?? null,
+        id_erp: input.id_erp ?? null,
+        id_accounting: input.id_accounting ?? null,
+        created_at: at,
+        updated_at: at,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toContact(row, [])
+  })
+}
+
+function contactChanges(patch: UpdateContactBody): Updateable<ContactTable> {
+  const set: Updateable<ContactTable> = {}
+  if (patch.first_name !== undefined) set.first_name = patch.first_name.trim()
+  if (patch.last_name !== undefined) set.last_name = patch.last_name.trim()
+  if (patch.email !== undefined) set.email = patch.email.trim()
+  if (patch.phone !== undefined) set.phone = patch.phone
+  if (patch.role !== undefined) set.role = patch.role.join(',')
+  if (patch.id_crm !== undefined) set.id_crm = patch.id_crm
+  if (patch.id_erp !== undefined) set.id_erp = patch.id_erp
+  if (patch.id_accounting !== undefined) set.id_accounting = patch.id_accounting
+  return set
+}
+
+/** Changes the fields given (null clears, role is replaced whole); throws 404 unless the contact is live. */
+export async function updateContact(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  patch: UpdateContactBody,
+): Promise<Contact> {
+  const changes = contactChanges(patch)
+  if (Object.keys(changes).length === 0) {
+    const contact = await findContact(db, workspaceId, id)
+    if (!contact) throw notFound('Contact')
+    return contact
+  }
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .updateTable('contacts')
+      .set({ ...changes, updated_at: nowIso() })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id.toLowerCase())
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    if (!row) throw notFound('Contact')
+    const [contact] = await withAddressIds(trx, workspaceId, [row])
+    return contact!
+  })
+}
+
+/**
+ * Soft-deletes a live contact (404 otherwise) and unlinks it from its live addresses; the customer's
+ * contact_ids change with it.
+ */
+export function deleteContact(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
+  return inTransaction(db, async (trx) => {
+    const contactId = id.toLowerCase()
+    const contact = await trx
+      .selectFrom('contacts')
+      .select('customer_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', contactId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    if (!contact) throw notFound('Contact')
+    const at = nowIso()
+    await touchCustomer(trx, workspaceId, contact.customer_id, at)
+    const { numUpdatedRows } = await trx
+      .updateTable('contacts')
+      .set({ deleted_at: at, deletion_id: uuidv7() })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', contactId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    // Deleted by a concurrent request since it was read: throwing also undoes the touch above.
+    if (numUpdatedRows === 0n) throw notFound('Contact')
+    await trx
+      .updateTable('addresses')
+      .set({ contact_id: null, updated_at: at })
+      .where('workspace_id', '=', workspaceId)
+      .where('contact_id', '=', contactId)
+      .where('deleted_at', 'is', null)
+      .execute()
+  })
+}

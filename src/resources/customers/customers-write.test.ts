@@ -1,0 +1,412 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { v7 as uuidv7 } from 'uuid'
+import {
+  buildTenant,
+  buildTestApp,
+  buildToken,
+  insertCustomer,
+  type TestContext,
+} from '../../../test/helpers.ts'
+import { updateWorkspace } from '../workspaces/store.ts'
+
+const VALID = {
+  name: 'Globex SAS',
+  type: 'company',
+  tax_ids: [
+    { tax: 'VAT', tax_value: 'FR83404833048' },
+    { tax: 'SIREN', tax_value: '404833048' },
+    { tax: 'SIRET', tax_value: '40483304800014' },
+  ],
+  id_crm: 'crm-42',
+}
+
+let t: TestContext
+let tenant: Awaited<ReturnType<typeof buildTenant>>
+
+before(async () => {
+  t = await buildTestApp()
+  tenant = await buildTenant(t.db)
+})
+after(() => t.close())
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+const call = (method: Method, url: string, body?: unknown, headers: Record<string, string> = tenant.auth) =>
+  t.app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as object }) })
+
+async function create(body: object = VALID, headers?: Record<string, string>) {
+  const res = await call('POST', '/api/customers', body, headers)
+  assert.equal(res.statusCode, 201, res.body)
+  return res.json().data
+}
+
+async function segment(workspaceId = tenant.workspaceId) {
+  const id = uuidv7()
+  const at = new Date().toISOString()
+  await t.db.kysely
+    .insertInto('segments')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      name: 'SMB',
+      reference: null,
+      description: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  return id
+}
+
+describe('POST /api/customers', () => {
+  it('creates a customer and answers 201 with the full object', async () => {
+    const segmentId = await segment()
+    const res = await call('POST', '/api/customers', {
+      ...VALID,
+      segment_id: segmentId,
+      logo: 'https://cdn.example.com/g.png',
+    })
+    assert.equal(res.statusCode, 201)
+    const { data, warnings } = res.json()
+    assert.equal(warnings, undefined)
+    assert.deepEqual(Object.keys(data), [
+      'id',
+      'workspace_id',
+      'name',
+      'type',
+      'segment_id',
+      'logo',
+      'tax_ids',
+      'id_crm',
+      'id_erp',
+      'id_accounting',
+      'contact_ids',
+      'address_ids',
+      'created_at',
+      'updated_at',
+    ])
+    assert.equal(data.workspace_id, tenant.workspaceId)
+    assert.equal(data.segment_id, segmentId)
+    assert.deepEqual(data.tax_ids, VALID.tax_ids)
+    assert.deepEqual(data.contact_ids, [])
+    assert.equal(data.id_erp, null)
+    assert.deepEqual((await call('GET', `/api/customers/${data.id}`)).json().data, data)
+  })
+
+  it('stores tax values trimmed', async () => {
+    const data = await create({
+      name: 'Trim',
+      type: 'company',
+      tax_ids: [{ tax: ' SIREN ', tax_value: ' 404 833 048 ' }],
+    })
+    assert.deepEqual(data.tax_ids, [{ tax: 'SIREN', tax_value: '404 833 048' }])
+  })
+
+  it('names every invalid field at once', async () => {
+    const res = await call('POST', '/api/customers', {
+      name: '',
+      type: 'company-ish',
+      logo: 'javascript:alert(1)',
+      id_crm: 'x'.repeat(256),
+      tax_ids: [{ tax: 'VAT' }],
+      color: 'blue',
+    })
+    assert.equal(res.statusCode, 400)
+    const body = res.json()
+    assert.equal(body.code, 'validation_failed')
+    assert.equal(body.error, 'Validation error')
+    for (const fragment of ["'name'", "'type'", "'logo'", "'id_crm'", "'tax_ids[0].tax_value'", "'color'"]) {
+      assert.ok(
+        body.details.some((d: string) => d.includes(fragment)),
+        `${fragment} in ${JSON.stringify(body.details)}`,
+      )
+    }
+  })
+
+  it('requires name and type', async () => {
+    const res = await call('POST', '/api/customers', {})
+    assert.deepEqual(res.json().details, ["Field 'name' is required", "Field 'type' is required"])
+  })
+
+  it('refuses more than 20 tax ids', async () => {
+    const tax_ids = Array.from({ length: 21 }, (_, i) => ({ tax: 'REF', tax_value: String(i) }))
+    const res = await call('POST', '/api/customers', { name: 'Many', type: 'company', tax_ids })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.json().details[0], /tax_ids.*at most 20/)
+  })
+
+  it('refuses a name longer than 255 characters and a blank one', async () => {
+    for (const name of ['n'.repeat(256), '   ']) {
+      const res = await call('POST', '/api/customers', { name, type: 'company' })
+      assert.equal(res.statusCode, 400)
+      assert.match(res.json().details[0], /'name'/)
+    }
+  })
+
+  it('refuses invalid tax identifiers in strict mode, naming each with its rule', async () => {
+    const res = await call('POST', '/api/customers', {
+      name: 'Seed',
+      type: 'company',
+      tax_ids: [
+        { tax: 'VAT', tax_value: 'FR12345678901' },
+        { tax: 'SIREN', tax_value: '123456789' },
+        { tax: 'Internal ref', tax_value: 'anything goes' },
+      ],
+    })
+    assert.equal(res.statusCode, 400)
+    const { details } = res.json()
+    assert.ok(
+      details.some((d: string) => d.startsWith('tax_ids[0]') && d.includes('FR12345678901')),
+      details,
+    )
+    assert.ok(
+      details.some((d: string) => d.startsWith('tax_ids[1]') && d.includes('123456789')),
+      details,
+    )
+    assert.ok(!details.some((d: string) => d.startsWith('tax_ids[2]')), details)
+  })
+
+  it('stores invalid tax identifiers in lenient mode and answers them as warnings', async () => {
+    const lenient = await buildTenant(t.db)
+    await updateWorkspace(t.db.kysely, lenient.workspaceId, { taxIdValidation: 'lenient' })
+    const res = await call(
+      'POST',
+      '/api/customers',
+      { name: 'Legacy', type: 'company', tax_ids: [{ tax: 'SIREN', tax_value: '123456789' }] },
+      lenient.auth,
+    )
+    assert.equal(res.statusCode, 201)
+    assert.deepEqual(res.json().data.tax_ids, [{ tax: 'SIREN', tax_value: '123456789' }])
+    assert.equal(res.json().warnings.length, 1)
+    assert.match(res.json().warnings[0], /tax_ids\[0\].*123456789/)
+  })
+
+  it("refuses a segment of another workspace the same way as one that doesn't exist", async () => {
+    const other = await buildTenant(t.db)
+    const foreign = await segment(other.workspaceId)
+    const a = await call('POST', '/api/customers', { ...VALID, segment_id: foreign })
+    const b = await call('POST', '/api/customers', { ...VALID, segment_id: uuidv7() })
+    assert.equal(a.statusCode, 400)
+    assert.deepEqual(a.json(), b.json())
+    assert.deepEqual(a.json().details, ["Field 'segment_id' does not name a segment of this workspace"])
+  })
+
+  it('answers 415 or 400 to a body that is not JSON', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/customers',
+      headers: { ...tenant.auth, 'content-type': 'application/json' },
+      payload: '{"name": ',
+    })
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().code, 'invalid_json')
+  })
+
+  it('answers 401 without a token, 403 with customers:read only', async () => {
+    assert.equal((await call('POST', '/api/customers', VALID, {})).statusCode, 401)
+    const reader = await buildToken(t.db, tenant.workspaceId, ['customers:read'])
+    const res = await call('POST', '/api/customers', VALID, reader.auth)
+    assert.equal(res.statusCode, 403)
+    assert.equal(res.json().code, 'insufficient_scope')
+  })
+})
+
+describe('PATCH /api/customers/{id}', () => {
+  it('leaves omitted fields unchanged, clears with null, and replaces tax_ids whole', async () => {
+    const c = await create({ ...VALID, logo: 'https://x.example/l.png', id_erp: 'erp-1' })
+    const res = await call('PATCH', `/api/customers/${c.id}`, {
+      name: 'Globex Europe',
+      logo: null,
+      tax_ids: [{ tax: 'SIREN', tax_value: '732829320' }],
+    })
+    assert.equal(res.statusCode, 200)
+    const d = res.json().data
+    assert.equal(d.name, 'Globex Europe')
+    assert.equal(d.logo, null)
+    assert.equal(d.id_erp, 'erp-1')
+    assert.equal(d.id_crm, 'crm-42')
+    assert.equal(d.type, 'company')
+    assert.deepEqual(d.tax_ids, [{ tax: 'SIREN', tax_value: '732829320' }])
+    assert.equal(d.workspace_id, tenant.workspaceId)
+  })
+
+  it('keeps tax_ids when the key is omitted and empties them with []', async () => {
+    const c = await create()
+    const kept = await call('PATCH', `/api/customers/${c.id}`, { id_crm: null })
+    assert.deepEqual(kept.json().data.tax_ids, VALID.tax_ids)
+    assert.equal(kept.json().data.id_crm, null)
+    const emptied = await call('PATCH', `/api/customers/${c.id}`, { tax_ids: [] })
+    assert.deepEqual(emptied.json().data.tax_ids, [])
+  })
+
+  it('moves updated_at forward and keeps created_at', async () => {
+    const { id, createdAt } = await insertCustomer(t.db, tenant.workspaceId)
+    const res = await call('PATCH', `/api/customers/${id}`, { name: 'Renamed' })
+    const d = res.json().data
+    assert.equal(d.created_at, `${createdAt.slice(0, 19)}Z`)
+    assert.ok(d.updated_at > d.created_at)
+  })
+
+  it('refuses null for name and type, and unknown fields', async () => {
+    const c = await create()
+    const res = await call('PATCH', `/api/customers/${c.id}`, {
+      name: null,
+      type: null,
+      workspace_id: uuidv7(),
+    })
+    assert.equal(res.statusCode, 400)
+    assert.equal(res.json().details.length, 3)
+    assert.equal((await call('GET', `/api/customers/${c.id}`)).json().data.name, VALID.name)
+  })
+
+  it('writes nothing when a tax identifier fails in strict mode', async () => {
+    const c = await create()
+    const res = await call('PATCH', `/api/customers/${c.id}`, {
+      name: 'Should not stick',
+      tax_ids: [{ tax: 'SIRET', tax_value: '11122233344455' }],
+    })
+    assert.equal(res.statusCode, 400)
+    const now = (await call('GET', `/api/customers/${c.id}`)).json().data
+    assert.equal(now.name, VALID.name)
+    assert.deepEqual(now.tax_ids, VALID.tax_ids)
+  })
+
+  it("answers 404 to another workspace's token and changes nothing", async () => {
+    const c = await create()
+    const other = await buildTenant(t.db)
+    const res = await call('PATCH', `/api/customers/${c.id}`, { name: 'Hijacked' }, other.auth)
+    assert.equal(res.statusCode, 404)
+    assert.deepEqual(res.json(), { success: false, error: 'Customer not found', code: 'not_found' })
+    assert.equal((await call('GET', `/api/customers/${c.id}`)).json().data.name, VALID.name)
+  })
+
+  it('answers 401, 403 and 400 as it should', async () => {
+    const c = await create()
+    assert.equal((await call('PATCH', `/api/customers/${c.id}`, { name: 'x' }, {})).statusCode, 401)
+    const reader = await buildToken(t.db, tenant.workspaceId, ['customers:read'])
+    assert.equal((await call('PATCH', `/api/customers/${c.id}`, { name: 'x' }, reader.auth)).statusCode, 403)
+    assert.equal((await call('PATCH', '/api/customers/nope', { name: 'x' })).statusCode, 400)
+  })
+})
+
+describe('DELETE /api/customers/{id} and POST /api/customers/{id}/restore', () => {
+  it('hides the customer with its contacts and addresses, and restore brings back exactly those', async () => {
+    const c = await insertCustomer(t.db, tenant.workspaceId, { contacts: 2, addresses: 2 })
+    // One contact was deleted on its own before: the restore must not bring it back.
+    const [alreadyGone, kept] = c.contactIds
+    await t.db.kysely
+      .updateTable('contacts')
+      .set({ deleted_at: new Date().toISOString(), deletion_id: uuidv7() })
+      .where('id', '=', alreadyGone!)
+      .execute()
+
+    const del = await call('DELETE', `/api/customers/${c.id}`)
+    assert.equal(del.statusCode, 200)
+    assert.deepEqual(del.json(), { success: true, message: 'Customer deleted successfully' })
+    assert.equal((await call('GET', `/api/customers/${c.id}`)).statusCode, 404)
+    assert.equal((await call('DELETE', `/api/customers/${c.id}`)).statusCode, 404)
+    assert.equal((await call('PATCH', `/api/customers/${c.id}`, { name: 'x' })).statusCode, 404)
+    const list = await call('GET', `/api/customers?limit=1000`)
+    assert.ok(!list.json().data.some((x: { id: string }) => x.id === c.id))
+    const live = await t.db.kysely
+      .selectFrom('contacts')
+      .select('id')
+      .where('customer_id', '=', c.id)
+      .where('deleted_at', 'is', null)
+      .execute()
+    assert.deepEqual(live, [])
+
+    const res = await call('POST', `/api/customers/${c.id}/restore`)
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(res.json().data.contact_ids, [kept])
+    assert.deepEqual(res.json().data.address_ids, c.addressIds)
+    assert.equal((await call('GET', `/api/customers/${c.id}`)).statusCode, 200)
+  })
+
+  it('restoring a customer that is not deleted changes nothing', async () => {
+    const c = await create()
+    const res = await call('POST', `/api/customers/${c.id}/restore`)
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.json().data.id, c.id)
+  })
+
+  it('refuses to restore after 30 days', async () => {
+    const c = await create()
+    await call('DELETE', `/api/customers/${c.id}`)
+    await t.db.kysely
+      .updateTable('customers')
+      .set({ deleted_at: new Date(Date.now() - 31 * 86_400_000).toISOString() })
+      .where('id', '=', c.id)
+      .execute()
+    const res = await call('POST', `/api/customers/${c.id}/restore`)
+    assert.equal(res.statusCode, 409)
+    assert.match(res.json().error, /30 days/)
+  })
+
+  it("answers 404 to another workspace's token for delete and restore", async () => {
+    const c = await create()
+    const other = await buildTenant(t.db)
+    assert.equal((await call('DELETE', `/api/customers/${c.id}`, undefined, other.auth)).statusCode, 404)
+    assert.equal(
+      (await call('POST', `/api/customers/${c.id}/restore`, undefined, other.auth)).statusCode,
+      404,
+    )
+    assert.equal((await call('GET', `/api/customers/${c.id}`)).statusCode, 200)
+  })
+
+  it('needs customers:write', async () => {
+    const c = await create()
+    const reader = await buildToken(t.db, tenant.workspaceId, ['customers:read'])
+    assert.equal((await call('DELETE', `/api/customers/${c.id}`, undefined, reader.auth)).statusCode, 403)
+    assert.equal(
+      (await call('POST', `/api/customers/${c.id}/restore`, undefined, reader.auth)).statusCode,
+      403,
+    )
+    assert.equal((await call('DELETE', `/api/customers/${c.id}`, undefined, {})).statusCode, 401)
+  })
+})
+
+describe('GET /api/customers/{id}?expand=contacts,addresses', () => {
+  it('adds the full contacts and addresses beside the id arrays', async () => {
+    const c = await insertCustomer(t.db, tenant.workspaceId, { contacts: 2, addresses: 1 })
+    const res = await call('GET', `/api/customers/${c.id}?expand=contacts,addresses`)
+    assert.equal(res.statusCode, 200)
+    const d = res.json().data
+    assert.deepEqual(d.contact_ids, c.contactIds)
+    assert.deepEqual(
+      d.contacts.map((x: { id: string }) => x.id),
+      c.contactIds,
+    )
+    assert.deepEqual(
+      d.addresses.map((x: { id: string }) => x.id),
+      c.addressIds,
+    )
+    assert.equal(d.contacts[0].email, 'ada0@example.com')
+    const plain = (await call('GET', `/api/customers/${c.id}?expand=contacts`)).json().data
+    assert.equal(plain.addresses, undefined)
+    assert.equal(plain.contacts.length, 2)
+  })
+
+  it('needs the read scope of what it expands', async () => {
+    const c = await insertCustomer(t.db, tenant.workspaceId, { contacts: 1 })
+    const token = await buildToken(t.db, tenant.workspaceId, ['customers:read', 'addresses:read'])
+    assert.equal(
+      (await call('GET', `/api/customers/${c.id}?expand=addresses`, undefined, token.auth)).statusCode,
+      200,
+    )
+    const res = await call('GET', `/api/customers/${c.id}?expand=contacts`, undefined, token.auth)
+    assert.equal(res.statusCode, 403)
+    assert.match(res.json().error, /contacts:read/)
+  })
+
+  it('refuses what it cannot expand and unknown parameters', async () => {
+    const c = await insertCustomer(t.db, tenant.workspaceId)
+    const bad = await call('GET', `/api/customers/${c.id}?expand=segment`)
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.json().error, /'expand' must be a comma-separated list of: contacts, addresses/)
+    const unknown = await call('GET', `/api/customers/${c.id}?expnad=contacts`)
+    assert.equal(unknown.statusCode, 400)
+    assert.equal(unknown.json().code, 'unknown_parameter')
+    assert.match(unknown.json().error, /'expnad'/)
+  })
+})

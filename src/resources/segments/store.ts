@@ -1,0 +1,179 @@
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
+import { isPostgres, nowIso, toWireTime } from '../../db/dialect.ts'
+import type { Database } from '../../db/types.ts'
+import { type PageResult, paginate } from '../../http/pagination.ts'
+import type { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
+
+/** The live customers of the segment `t`, counted in the statement that reads the segment. */
+function customerCount(eb: ExpressionBuilder<Database & { t: Database['segments'] }, 't'>) {
+  return eb
+    .selectFrom('customers as c')
+    .select((c) => c.fn.countAll<number>().as('n'))
+    .whereRef('c.workspace_id', '=', 't.workspace_id')
+    .whereRef('c.segment_id', '=', 't.id')
+    .where('c.deleted_at', 'is', null)
+    .as('customer_count')
+}
+
+/** The segments table aliased `t`, with its customer count: one statement per segment or page. */
+function selectSegments(db: Kysely<Database>) {
+  return db.selectFrom('segments as t').selectAll('t').select(customerCount)
+}
+
+type SegmentRow = Awaited<ReturnType<ReturnType<typeof selectSegments>['execute']>>[number]
+
+export function toSegment(row: SegmentRow): Segment {
+  return {
+    id: row.id,
+    workspace_id: row.workspace_id,
+    name: row.name,
+    reference: row.reference,
+    description: row.description,
+    customer_count: Number(row.customer_count ?? 0),
+    created_at: toWireTime(row.created_at),
+    updated_at: toWireTime(row.updated_at),
+  }
+}
+
+/** A reference is trimmed; a blank one is no reference. */
+function cleanReference(value: string | null | undefined): string | null {
+  return value?.trim() || null
+}
+
+/** A LIKE pattern matching `text` anywhere, with its own % _ and \ taken literally (ESCAPE '\'). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+/** One segment of the workspace with its customer count, or undefined. */
+export async function findSegment(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<Segment | undefined> {
+  const row = await selectSegments(db)
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.id', '=', id)
+    .executeTakeFirst()
+  return row && toSegment(row)
+}
+
+/** Whether a segment with this id exists in the workspace. */
+export async function segmentExists(db: Kysely<Database>, workspaceId: string, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('segments')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** A page of the workspace's segments, oldest first, optionally those whose name or reference contains `q`. */
+export async function listSegments(
+  db: Kysely<Database>,
+  workspaceId: string,
+  filters: SegmentListQuery,
+): Promise<PageResult<Segment>> {
+  let query = selectSegments(db).where('t.workspace_id', '=', workspaceId)
+  if (filters.q !== undefined) {
+    const pattern = containsPattern(filters.q)
+    // lower() on both sides, so SQLite (ASCII-only lower) and PostgreSQL fold the same characters.
+    const like = (column: 't.name' | 't.reference') =>
+      sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`
+    query = query.where((eb) => eb.or([like('t.name'), like('t.reference')]))
+  }
+  const page = await paginate(query, filters)
+  return { ...page, rows: page.rows.map(toSegment) }
+}
+
+export async function createSegment(
+  db: Kysely<Database>,
+  workspaceId: string,
+  input: SegmentCreate,
+): Promise<Segment> {
+  const at = nowIso()
+  const row = {
+    id: uuidv7(),
+    workspace_id: workspaceId,
+    name: input.name.trim(),
+    reference: cleanReference(input.reference),
+    description: input.description ?? null,
+    created_at: at,
+    updated_at: at,
+  }
+  await db.insertInto('segments').values(row).execute()
+  return toSegment({ ...row, customer_count: 0 })
+}
+
+/** Applies a partial update: omitted fields stay, null clears. Undefined if the segment is absent. */
+export async function updateSegment(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  patch: SegmentPatch,
+): Promise<Segment | undefined> {
+  const set = {
+    ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+    ...(patch.reference !== undefined ? { reference: cleanReference(patch.reference) } : {}),
+    ...(patch.description !== undefined ? { description: patch.description } : {}),
+  }
+  if (Object.keys(set).length === 0) return findSegment(db, workspaceId, id)
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('segments')
+      .set({ ...set, updated_at: nowIso() })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 0) return undefined
+    return findSegment(trx, workspaceId, id)
+  })
+}
+
+export type SegmentDeletion =
+  | { outcome: 'deleted' }
+  | { outcome: 'not_found' }
+  | { outcome: 'in_use'; customers: number }
+
+/**
+ * Deletes the segment for good, unless live customers use it. Deleted customers that still point at it
+ * lose their segment_id (a restored customer comes back without a segment).
+ */
+export async function deleteSegment(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<SegmentDeletion> {
+  const pg = isPostgres(db)
+  return db.transaction().execute(async (trx): Promise<SegmentDeletion> => {
+    // On PostgreSQL the row lock makes a concurrent write that points a customer here wait for this
+    // transaction; the count then runs as a statement of its own, so it sees every customer committed before.
+    const found = await trx
+      .selectFrom('segments')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .$if(pg, (q) => q.forUpdate())
+      .executeTakeFirst()
+    if (!found) return { outcome: 'not_found' }
+    const { n } = await trx
+      .selectFrom('customers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow()
+    if (Number(n) > 0) return { outcome: 'in_use', customers: Number(n) }
+    await trx
+      .updateTable('customers')
+      .set({ segment_id: null, updated_at: nowIso() })
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', '=', id)
+      .where('deleted_at', 'is not', null)
+      .execute()
+    await trx.deleteFrom('segments').where('workspace_id', '=', workspaceId).where('id', '=', id).execute()
+    return { outcome: 'deleted' }
+  })
+}
