@@ -8,13 +8,16 @@ import Type from 'typebox'
 import type { Db } from './db/connect.ts'
 import { isUnavailableError } from './db/dialect.ts'
 import { registerAuth } from './http/auth.ts'
+import { registerConditionalRequests } from './http/conditional.ts'
 import { ApiError, errorBody } from './http/errors.ts'
+import { registerIdempotency } from './http/idempotency.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { validationError, validatorCompiler } from './http/validation.ts'
 import { addressRoutes } from './resources/addresses/routes.ts'
 import { contactRoutes } from './resources/contacts/routes.ts'
 import { customerRoutes } from './resources/customers/routes.ts'
 import { segmentRoutes } from './resources/segments/routes.ts'
+import { tokenRoutes } from './resources/tokens/routes.ts'
 
 export interface AppOptions {
   db: Db
@@ -173,7 +176,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   )
 
   registerAuth(app, db.kysely)
-  for (const routes of [customerRoutes, contactRoutes, addressRoutes, segmentRoutes]) {
+  registerConditionalRequests(app)
+  registerIdempotency(app, db.kysely)
+  for (const routes of [customerRoutes, contactRoutes, addressRoutes, segmentRoutes, tokenRoutes]) {
     await app.register(routes, { db: db.kysely })
   }
 

@@ -4,6 +4,7 @@ import { buildTenant, buildTestApp, insertCustomer, type TestContext } from './h
 
 /** What another workspace's token gets from each route, given the first workspace's ids. */
 interface Ids {
+  token: string
   customer: string
   contact: string
   address: string
@@ -67,6 +68,9 @@ const TABLE: Record<string, Case> = {
   'GET /api/segments/:id': byId('/api/segments/:segment'),
   'PATCH /api/segments/:id': { ...byId('/api/segments/:segment'), body: () => ({ name: 'Taken over' }) },
   'DELETE /api/segments/:id': byId('/api/segments/:segment'),
+  'GET /api/tokens': { url: () => '/api/tokens?limit=1000', status: 200 },
+  'POST /api/tokens': { url: () => '/api/tokens', body: () => ({ name: 'Mine' }), status: 201 },
+  'DELETE /api/tokens/:id': byId('/api/tokens/:token'),
 }
 
 describe('workspace isolation', () => {
@@ -88,6 +92,7 @@ describe('workspace isolation', () => {
       payload: { name: 'Owner segment' },
     })
     ids = {
+      token: owner.id,
       customer: c.id,
       contact: c.contactIds[0]!,
       address: c.addressIds[0]!,
@@ -130,5 +135,7 @@ describe('workspace isolation', () => {
     assert.equal((await get(`/api/contacts/${ids.contact}`)).json().data.first_name, 'Ada')
     assert.equal((await get(`/api/addresses/${ids.address}`)).json().data.city, 'Paris')
     assert.equal((await get(`/api/segments/${ids.segment}`)).json().data.name, 'Owner segment')
+    const tokens = (await get('/api/tokens')).json().data.map((x: { id: string }) => x.id)
+    assert.ok(tokens.includes(ids.token), "the owner's token was not revoked")
   })
 })

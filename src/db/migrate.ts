@@ -1,11 +1,13 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely'
 import * as m0001 from './migrations/0001_initial.ts'
 import * as m0002 from './migrations/0002_customer_records.ts'
+import * as m0003 from './migrations/0003_api_guarantees.ts'
 import type { Database } from './types.ts'
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_customer_records': m0002,
+  '0003_api_guarantees': m0003,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -12,6 +12,11 @@ export interface WorkspaceTable {
   created_at: Timestamp
 }
 
+/** Bumped by a trigger on every update: the record's ETag. */
+interface Versioned {
+  version: ColumnType<number, never, never>
+}
+
 /** Soft deletion: rows removed by one DELETE share a deletion_id, so a restore brings back exactly those. */
 interface SoftDeletable {
   deleted_at: ColumnType<Date | string | null, string | null | undefined, string | null>
@@ -31,7 +36,7 @@ export interface ApiTokenTable {
   created_at: Timestamp
 }
 
-export interface SegmentTable {
+export interface SegmentTable extends Versioned {
   id: string
   workspace_id: string
   name: string
@@ -41,7 +46,7 @@ export interface SegmentTable {
   updated_at: Timestamp
 }
 
-export interface CustomerTable extends SoftDeletable {
+export interface CustomerTable extends SoftDeletable, Versioned {
   id: string
   workspace_id: string
   name: string
@@ -65,7 +70,7 @@ export interface CustomerTaxIdTable {
   tax_value_norm: ColumnType<string | null, string | null | undefined, string | null>
 }
 
-export interface ContactTable extends SoftDeletable {
+export interface ContactTable extends SoftDeletable, Versioned {
   id: string
   workspace_id: string
   customer_id: string
@@ -82,7 +87,7 @@ export interface ContactTable extends SoftDeletable {
   updated_at: Timestamp
 }
 
-export interface AddressTable extends SoftDeletable {
+export interface AddressTable extends SoftDeletable, Versioned {
   id: string
   workspace_id: string
   customer_id: string
@@ -103,6 +108,18 @@ export interface AddressTable extends SoftDeletable {
   updated_at: Timestamp
 }
 
+export interface IdempotencyKeyTable {
+  workspace_id: string
+  key: string
+  /** SHA-256 of the method, path and body: the same key with another request is refused. */
+  fingerprint: string
+  /** Null while the first request runs. */
+  status: number | null
+  response: string | null
+  etag: string | null
+  created_at: Timestamp
+}
+
 export interface Database {
   workspaces: WorkspaceTable
   api_tokens: ApiTokenTable
@@ -111,4 +128,5 @@ export interface Database {
   customer_tax_ids: CustomerTaxIdTable
   contacts: ContactTable
   addresses: AddressTable
+  idempotency_keys: IdempotencyKeyTable
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
+import { underPrecondition } from '../../http/conditional.ts'
 import { notFound } from '../../http/errors.ts'
 import { Page } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
@@ -99,7 +100,11 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
       },
     },
     async (request) => {
-      const address = await updateAddress(db, request.auth.workspaceId, request.params.id, request.body)
+      const { workspaceId } = request.auth
+      const { id } = request.params
+      const address = await underPrecondition(db, request, { table: 'addresses', workspaceId, id }, (trx) =>
+        updateAddress(trx, workspaceId, id, request.body),
+      )
       return { success: true as const, data: address }
     },
   )
@@ -117,7 +122,11 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
       },
     },
     async (request) => {
-      await deleteAddress(db, request.auth.workspaceId, request.params.id)
+      const { workspaceId } = request.auth
+      const { id } = request.params
+      await underPrecondition(db, request, { table: 'addresses', workspaceId, id }, (trx) =>
+        deleteAddress(trx, workspaceId, id),
+      )
       return { success: true as const, message: 'Address deleted successfully' }
     },
   )

@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { inTransaction, nowIso, toWireTime } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import type { AddressTable, Database } from '../../db/types.ts'
+import { withVersion } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import { isContactOfCustomer, NO_SUCH_CUSTOMER } from '../contacts/store.ts'
@@ -18,26 +19,29 @@ export interface AddressFilters {
 export const NO_SUCH_CONTACT = "Field 'contact_id' does not name a contact of this customer"
 
 export function toAddress(row: Selectable<AddressTable>): Address {
-  return {
-    id: row.id,
-    workspace_id: row.workspace_id,
-    customer_id: row.customer_id,
-    type: row.type,
-    name: row.name,
-    address_line1: row.address_line1,
-    address_line2: row.address_line2,
-    city: row.city,
-    state: row.state,
-    postal_code: row.postal_code,
-    country: row.country,
-    contact_id: row.contact_id,
-    comment: row.comment,
-    id_crm: row.id_crm,
-    id_erp: row.id_erp,
-    id_accounting: row.id_accounting,
-    created_at: toWireTime(row.created_at),
-    updated_at: toWireTime(row.updated_at),
-  }
+  return withVersion(
+    {
+      id: row.id,
+      workspace_id: row.workspace_id,
+      customer_id: row.customer_id,
+      type: row.type,
+      name: row.name,
+      address_line1: row.address_line1,
+      address_line2: row.address_line2,
+      city: row.city,
+      state: row.state,
+      postal_code: row.postal_code,
+      country: row.country,
+      contact_id: row.contact_id,
+      comment: row.comment,
+      id_crm: row.id_crm,
+      id_erp: row.id_erp,
+      id_accounting: row.id_accounting,
+      created_at: toWireTime(row.created_at),
+      updated_at: toWireTime(row.updated_at),
+    },
+    row.version,
+  )
 }
 
 const addressById = prepared((db, p: { workspaceId: string; id: string }) =>
@@ -191,15 +195,21 @@ export async function updateAddress(
     ) {
       throw invalid([NO_SUCH_CONTACT])
     }
-    const row = await trx
+    const updated = await trx
       .updateTable('addresses')
       .set({ ...changes, updated_at: nowIso() })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', addressId)
       .where('deleted_at', 'is', null)
-      .returningAll()
       .executeTakeFirst()
-    if (!row) throw notFound('Address')
+    if (Number(updated.numUpdatedRows) === 0) throw notFound('Address')
+    // Read back rather than RETURNING: on SQLite, RETURNING misses the version the trigger bumps.
+    const row = await trx
+      .selectFrom('addresses')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', addressId)
+      .executeTakeFirstOrThrow()
     return toAddress(row)
   })
 }

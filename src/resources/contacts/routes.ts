@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
+import { underPrecondition } from '../../http/conditional.ts'
 import { notFound } from '../../http/errors.ts'
 import { Page } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
@@ -99,7 +100,11 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
       },
     },
     async (request) => {
-      const contact = await updateContact(db, request.auth.workspaceId, request.params.id, request.body)
+      const { workspaceId } = request.auth
+      const { id } = request.params
+      const contact = await underPrecondition(db, request, { table: 'contacts', workspaceId, id }, (trx) =>
+        updateContact(trx, workspaceId, id, request.body),
+      )
       return { success: true as const, data: contact }
     },
   )
@@ -118,7 +123,11 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
       },
     },
     async (request) => {
-      await deleteContact(db, request.auth.workspaceId, request.params.id)
+      const { workspaceId } = request.auth
+      const { id } = request.params
+      await underPrecondition(db, request, { table: 'contacts', workspaceId, id }, (trx) =>
+        deleteContact(trx, workspaceId, id),
+      )
       return { success: true as const, message: 'Contact deleted successfully' }
     },
   )

@@ -11,6 +11,7 @@ import {
 } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import type { ContactTable, Database } from '../../db/types.ts'
+import { withVersion } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import { customerExists, touchCustomer } from '../customers/store.ts'
@@ -27,22 +28,25 @@ type Role = Contact['role'][number]
 export const NO_SUCH_CUSTOMER = "Field 'customer_id' does not name a customer of this workspace"
 
 export function toContact(row: Selectable<ContactTable>, addressIds: string[]): Contact {
-  return {
-    id: row.id,
-    workspace_id: row.workspace_id,
-    customer_id: row.customer_id,
-    first_name: row.first_name,
-    last_name: row.last_name,
-    email: row.email,
-    phone: row.phone,
-    role: row.role === '' ? [] : (row.role.split(',') as Role[]),
-    id_crm: row.id_crm,
-    id_erp: row.id_erp,
-    id_accounting: row.id_accounting,
-    address_ids: addressIds,
-    created_at: toWireTime(row.created_at),
-    updated_at: toWireTime(row.updated_at),
-  }
+  return withVersion(
+    {
+      id: row.id,
+      workspace_id: row.workspace_id,
+      customer_id: row.customer_id,
+      first_name: row.first_name,
+      last_name: row.last_name,
+      email: row.email,
+      phone: row.phone,
+      role: row.role === '' ? [] : (row.role.split(',') as Role[]),
+      id_crm: row.id_crm,
+      id_erp: row.id_erp,
+      id_accounting: row.id_accounting,
+      address_ids: addressIds,
+      created_at: toWireTime(row.created_at),
+      updated_at: toWireTime(row.updated_at),
+    },
+    row.version,
+  )
 }
 
 const contactWithAddresses = prepared((db, p: { workspaceId: string; id: string }) =>
@@ -251,15 +255,21 @@ export async function updateContact(
     return contact
   }
   return inTransaction(db, async (trx) => {
-    const row = await trx
+    const updated = await trx
       .updateTable('contacts')
       .set({ ...changes, updated_at: nowIso() })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id.toLowerCase())
       .where('deleted_at', 'is', null)
-      .returningAll()
       .executeTakeFirst()
-    if (!row) throw notFound('Contact')
+    if (Number(updated.numUpdatedRows) === 0) throw notFound('Contact')
+    // Read back rather than RETURNING: on SQLite, RETURNING misses the version the trigger bumps.
+    const row = await trx
+      .selectFrom('contacts')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id.toLowerCase())
+      .executeTakeFirstOrThrow()
     const [contact] = await withAddressIds(trx, workspaceId, [row])
     return contact!
   })

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import Type from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { requireScope } from '../../http/auth.ts'
+import { underPrecondition } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { Page } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success, Warnings } from '../../http/schemas.ts'
@@ -152,7 +153,10 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
       const { id } = request.params
       await load(workspaceId, id)
       const warnings = await checkCustomerWrite(db, workspaceId, request.body)
-      if (!(await writingCustomer(() => updateCustomer(db, workspaceId, id, request.body)))) {
+      const updated = await underPrecondition(db, request, { table: 'customers', workspaceId, id }, (trx) =>
+        writingCustomer(() => updateCustomer(trx, workspaceId, id, request.body)),
+      )
+      if (!updated) {
         throw notFound('Customer')
       }
       const data = await load(workspaceId, id)
@@ -175,7 +179,12 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
       },
     },
     async (request) => {
-      if (!(await deleteCustomer(db, request.auth.workspaceId, request.params.id))) throw notFound('Customer')
+      const { workspaceId } = request.auth
+      const { id } = request.params
+      const deleted = await underPrecondition(db, request, { table: 'customers', workspaceId, id }, (trx) =>
+        deleteCustomer(trx, workspaceId, id),
+      )
+      if (!deleted) throw notFound('Customer')
       return { success: true as const, message: 'Customer deleted successfully' }
     },
   )

@@ -12,6 +12,7 @@ import { prepared } from '../../db/prepared.ts'
 import { versionedCache } from '../../db/read-cache.ts'
 import type { Database } from '../../db/types.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
+import { withVersion } from '../../http/conditional.ts'
 import { type PageResult, paginate } from '../../http/pagination.ts'
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
@@ -61,22 +62,25 @@ function selectCustomers(db: Kysely<Database>) {
 type CustomerRow = Awaited<ReturnType<ReturnType<typeof selectCustomers>['execute']>>[number]
 
 export function toCustomer(row: CustomerRow): Customer {
-  return {
-    id: row.id,
-    workspace_id: row.workspace_id,
-    name: row.name,
-    type: row.type,
-    segment_id: row.segment_id,
-    logo: row.logo,
-    tax_ids: parseJsonArray(row.tax_ids),
-    id_crm: row.id_crm,
-    id_erp: row.id_erp,
-    id_accounting: row.id_accounting,
-    contact_ids: parseJsonArray(row.contacts).map((c) => c.id),
-    address_ids: parseJsonArray(row.addresses).map((a) => a.id),
-    created_at: toWireTime(row.created_at),
-    updated_at: toWireTime(row.updated_at),
-  }
+  return withVersion(
+    {
+      id: row.id,
+      workspace_id: row.workspace_id,
+      name: row.name,
+      type: row.type,
+      segment_id: row.segment_id,
+      logo: row.logo,
+      tax_ids: parseJsonArray(row.tax_ids),
+      id_crm: row.id_crm,
+      id_erp: row.id_erp,
+      id_accounting: row.id_accounting,
+      contact_ids: parseJsonArray(row.contacts).map((c) => c.id),
+      address_ids: parseJsonArray(row.addresses).map((a) => a.id),
+      created_at: toWireTime(row.created_at),
+      updated_at: toWireTime(row.updated_at),
+    },
+    row.version,
+  )
 }
 
 const customerById = prepared((db, p: { workspaceId: string; id: string }) =>

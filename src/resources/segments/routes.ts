@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
+import { underPrecondition } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { Page } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
@@ -109,7 +110,11 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
       },
     },
     async (request) => {
-      const segment = await updateSegment(db, request.auth.workspaceId, request.params.id, request.body)
+      const { workspaceId } = request.auth
+      const { id } = request.params
+      const segment = await underPrecondition(db, request, { table: 'segments', workspaceId, id }, (trx) =>
+        updateSegment(trx, workspaceId, id, request.body),
+      )
       if (!segment) throw notFound('Segment')
       return { success: true as const, data: segment }
     },
@@ -134,7 +139,11 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
       },
     },
     async (request) => {
-      const result = await deleteSegment(db, request.auth.workspaceId, request.params.id)
+      const { workspaceId } = request.auth
+      const { id } = request.params
+      const result = await underPrecondition(db, request, { table: 'segments', workspaceId, id }, (trx) =>
+        deleteSegment(trx, workspaceId, id),
+      )
       if (result.outcome === 'not_found') throw notFound('Segment')
       if (result.outcome === 'in_use') throw inUse(result.customers)
       return { success: true as const, message: 'Segment deleted successfully' }

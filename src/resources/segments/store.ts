@@ -1,7 +1,8 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { isPostgres, nowIso, toWireTime } from '../../db/dialect.ts'
+import { inTransaction, isPostgres, nowIso, toWireTime } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
+import { withVersion } from '../../http/conditional.ts'
 import { type PageResult, paginate } from '../../http/pagination.ts'
 import type { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
 
@@ -24,16 +25,19 @@ function selectSegments(db: Kysely<Database>) {
 type SegmentRow = Awaited<ReturnType<ReturnType<typeof selectSegments>['execute']>>[number]
 
 export function toSegment(row: SegmentRow): Segment {
-  return {
-    id: row.id,
-    workspace_id: row.workspace_id,
-    name: row.name,
-    reference: row.reference,
-    description: row.description,
-    customer_count: Number(row.customer_count ?? 0),
-    created_at: toWireTime(row.created_at),
-    updated_at: toWireTime(row.updated_at),
-  }
+  return withVersion(
+    {
+      id: row.id,
+      workspace_id: row.workspace_id,
+      name: row.name,
+      reference: row.reference,
+      description: row.description,
+      customer_count: Number(row.customer_count ?? 0),
+      created_at: toWireTime(row.created_at),
+      updated_at: toWireTime(row.updated_at),
+    },
+    row.version,
+  )
 }
 
 /** A reference is trimmed; a blank one is no reference. */
@@ -104,7 +108,7 @@ export async function createSegment(
     updated_at: at,
   }
   await db.insertInto('segments').values(row).execute()
-  return toSegment({ ...row, customer_count: 0 })
+  return toSegment({ ...row, version: 1, customer_count: 0 })
 }
 
 /** Applies a partial update: omitted fields stay, null clears. Undefined if the segment is absent. */
@@ -120,7 +124,7 @@ export async function updateSegment(
     ...(patch.description !== undefined ? { description: patch.description } : {}),
   }
   if (Object.keys(set).length === 0) return findSegment(db, workspaceId, id)
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const result = await trx
       .updateTable('segments')
       .set({ ...set, updated_at: nowIso() })
@@ -147,7 +151,7 @@ export async function deleteSegment(
   id: string,
 ): Promise<SegmentDeletion> {
   const pg = isPostgres(db)
-  return db.transaction().execute(async (trx): Promise<SegmentDeletion> => {
+  return inTransaction(db, async (trx): Promise<SegmentDeletion> => {
     // On PostgreSQL the row lock makes a concurrent write that points a customer here wait for this
     // transaction; the count then runs as a statement of its own, so it sees every customer committed before.
     const found = await trx

@@ -1,10 +1,12 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { nowIso } from '../../db/dialect.ts'
+import { nowIso, toWireTime } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import { versionedCache } from '../../db/read-cache.ts'
-import type { Database } from '../../db/types.ts'
-import { generateSecret, hashSecret, type Scope } from '../../domain/tokens.ts'
+import type { ApiTokenTable, Database } from '../../db/types.ts'
+import { generateSecret, hashSecret, hasScope, RESOURCES, type Scope } from '../../domain/tokens.ts'
+import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import type { Level, Permissions, Token } from './schema.ts'
 
 export interface NewToken {
   workspaceId: string
@@ -50,4 +52,103 @@ export function findTokenByHash(db: Kysely<Database>, tokenHash: string) {
 export async function touchTokens(db: Kysely<Database>, tokenIds: string[], at: string): Promise<void> {
   if (tokenIds.length === 0) return
   await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', 'in', tokenIds).execute()
+}
+
+/** Every column a token shows; never token_hash. */
+const TOKEN_COLUMNS = [
+  't.id',
+  't.name',
+  't.scopes',
+  't.last4',
+  't.expires_at',
+  't.created_at',
+  't.last_used_at',
+] as const
+
+type TokenRow = Pick<
+  Selectable<ApiTokenTable>,
+  'id' | 'name' | 'scopes' | 'last4' | 'expires_at' | 'created_at' | 'last_used_at'
+>
+
+/** Qwoty-style permissions of a set of scopes: write includes read, '*' is write everywhere. */
+export function permissionsOf(scopes: readonly string[]): Permissions {
+  const level = (resource: (typeof RESOURCES)[number]): Level =>
+    hasScope(scopes, `${resource}:write`) ? 'write' : hasScope(scopes, `${resource}:read`) ? 'read' : 'none'
+  return {
+    customers: level('customers'),
+    contacts: level('contacts'),
+    addresses: level('addresses'),
+    segments: level('segments'),
+    tokens: level('tokens'),
+  }
+}
+
+/** The scopes that grant Qwoty-style permissions, in resource order; 'none' and omitted grant nothing. */
+export function scopesOf(permissions: Partial<Permissions>): Scope[] {
+  const scopes: Scope[] = []
+  for (const resource of RESOURCES) {
+    const level = permissions[resource]
+    if (level === 'read' || level === 'write') scopes.push(`${resource}:${level}`)
+  }
+  return scopes
+}
+
+export function toToken(row: TokenRow): Token {
+  const scopes = row.scopes.split(' ').filter(Boolean)
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: scopes as Scope[],
+    permissions: permissionsOf(scopes),
+    last4: row.last4,
+    expires_at: row.expires_at === null ? null : toWireTime(row.expires_at),
+    created_at: toWireTime(row.created_at),
+    last_used_at: row.last_used_at === null ? null : toWireTime(row.last_used_at),
+  }
+}
+
+/** A page of the workspace's live (not revoked) tokens, expired ones included, oldest first. */
+export async function listTokens(
+  db: Kysely<Database>,
+  workspaceId: string,
+  page: PageRequest,
+): Promise<PageResult<Token>> {
+  const query = db
+    .selectFrom('api_tokens as t')
+    .select(TOKEN_COLUMNS)
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.revoked_at', 'is', null)
+  const result = await paginate(query, page)
+  return { ...result, rows: result.rows.map(toToken) }
+}
+
+/** One live (not revoked) token of the workspace, expired or not, or undefined. */
+export async function findToken(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<Token | undefined> {
+  const row = await db
+    .selectFrom('api_tokens as t')
+    .select(TOKEN_COLUMNS)
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.id', '=', id)
+    .where('t.revoked_at', 'is', null)
+    .executeTakeFirst()
+  return row && toToken(row)
+}
+
+/**
+ * Revokes a live token of the workspace at once: the next request made with it is refused. False if the
+ * token is unknown, of another workspace, or revoked already. The row stays, so its hash is never reused.
+ */
+export async function revokeToken(db: Kysely<Database>, workspaceId: string, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: nowIso() })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
 }

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { buildTenant, buildTestApp, type TestContext } from '../../test/helpers.ts'
+import { purgeIdempotencyKeys } from './idempotency.ts'
+
+let t: TestContext
+let tenant: Awaited<ReturnType<typeof buildTenant>>
+
+before(async () => {
+  t = await buildTestApp()
+  tenant = await buildTenant(t.db)
+})
+after(() => t.close())
+
+const post = (key: string | undefined, payload: object, url = '/api/customers', auth = tenant.auth) =>
+  t.app.inject({
+    method: 'POST',
+    url,
+    headers: { ...auth, ...(key === undefined ? {} : { 'idempotency-key': key }) },
+    payload,
+  })
+
+const count = async (name: string) =>
+  (
+    await t.db.kysely
+      .selectFrom('customers')
+      .select('id')
+      .where('workspace_id', '=', tenant.workspaceId)
+      .where('name', '=', name)
+      .execute()
+  ).length
+
+describe('Idempotency-Key', () => {
+  it('replays the first response to a retry of the same request and writes nothing', async () => {
+    const first = await post('create-acme-1', { name: 'Once', type: 'company' })
+    assert.equal(first.statusCode, 201)
+    assert.equal(first.headers['idempotent-replayed'], undefined)
+    const retry = await post('create-acme-1', { name: 'Once', type: 'company' })
+    assert.equal(retry.statusCode, 201)
+    assert.equal(retry.headers['idempotent-replayed'], 'true')
+    assert.equal(retry.body, first.body)
+    assert.equal(retry.headers.etag, first.headers.etag)
+    assert.equal(await count('Once'), 1)
+  })
+
+  it('keeps a 4xx answer too, and replays it', async () => {
+    const first = await post('bad-tax', {
+      name: 'Bad',
+      type: 'company',
+      tax_ids: [{ tax: 'SIREN', tax_value: '123456789' }],
+    })
+    assert.equal(first.statusCode, 400)
+    const retry = await post('bad-tax', {
+      name: 'Bad',
+      type: 'company',
+      tax_ids: [{ tax: 'SIREN', tax_value: '123456789' }],
+    })
+    assert.equal(retry.statusCode, 400)
+    assert.equal(retry.headers['idempotent-replayed'], 'true')
+  })
+
+  it('answers 422 to the same key with another body, path or method', async () => {
+    await post('reused', { name: 'First', type: 'company' })
+    const body = await post('reused', { name: 'Second', type: 'company' })
+    assert.equal(body.statusCode, 422)
+    assert.equal(body.json().code, 'idempotency_mismatch')
+    const path = await post('reused', { name: 'First' }, '/api/segments')
+    assert.equal(path.statusCode, 422)
+    assert.equal(await count('Second'), 0)
+  })
+
+  it('lets one of two concurrent requests with one key run, and answers the other 409', async () => {
+    const results = await Promise.all([
+      post('concurrent', { name: 'Concurrent', type: 'company' }),
+      post('concurrent', { name: 'Concurrent', type: 'company' }),
+    ])
+    const statuses = results.map((r) => r.statusCode).sort()
+    // The second either finds the first still running (409) or finished (a replayed 201).
+    assert.ok(
+      JSON.stringify(statuses) === '[201,409]' || results.every((r) => r.statusCode === 201),
+      String(statuses),
+    )
+    assert.equal(await count('Concurrent'), 1)
+    const in409 = results.find((r) => r.statusCode === 409)
+    if (in409) assert.equal(in409.json().code, 'idempotency_in_progress')
+  })
+
+  it('answers 409 while the first request is still running', async () => {
+    await t.db.kysely
+      .insertInto('idempotency_keys')
+      .values({
+        workspace_id: tenant.workspaceId,
+        key: 'running',
+        fingerprint: createHash('sha256')
+          .update(`POST /api/customers\n${JSON.stringify({ name: 'Waits', type: 'company' })}`)
+          .digest('hex'),
+        status: null,
+        response: null,
+        etag: null,
+        created_at: new Date().toISOString(),
+      })
+      .execute()
+    const res = await post('running', { name: 'Waits', type: 'company' })
+    assert.equal(res.statusCode, 409)
+    assert.equal(res.json().code, 'idempotency_in_progress')
+    assert.equal(await count('Waits'), 0)
+  })
+
+  it('scopes keys to the workspace', async () => {
+    const other = await buildTenant(t.db)
+    assert.equal((await post('shared-key', { name: 'In A', type: 'company' })).statusCode, 201)
+    const b = await post('shared-key', { name: 'In B', type: 'company' }, '/api/customers', other.auth)
+    assert.equal(b.statusCode, 201)
+    assert.equal(b.headers['idempotent-replayed'], undefined)
+  })
+
+  it('holds across a restart of the app: the response is kept in the database', async () => {
+    const first = await post('survives', { name: 'Durable', type: 'company' })
+    const { buildApp } = await import('../app.ts')
+    const again = await buildApp({ db: t.db, logLevel: 'silent' })
+    try {
+      const retry = await again.inject({
+        method: 'POST',
+        url: '/api/customers',
+        headers: { ...tenant.auth, 'idempotency-key': 'survives' },
+        payload: { name: 'Durable', type: 'company' },
+      })
+      assert.equal(retry.headers['idempotent-replayed'], 'true')
+      assert.equal(retry.body, first.body)
+    } finally {
+      await again.close()
+    }
+    assert.equal(await count('Durable'), 1)
+  })
+
+  it('works on PATCH and DELETE, and refuses a malformed key', async () => {
+    const { id } = (await post(undefined, { name: 'Patchy', type: 'company' })).json().data
+    const patch = () =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/customers/${id}`,
+        headers: { ...tenant.auth, 'idempotency-key': 'p1' },
+        payload: { name: 'Patched' },
+      })
+    const a = await patch()
+    const b = await patch()
+    assert.equal(b.headers['idempotent-replayed'], 'true')
+    assert.equal(b.body, a.body)
+    const del = () =>
+      t.app.inject({
+        method: 'DELETE',
+        url: `/api/customers/${id}`,
+        headers: { ...tenant.auth, 'idempotency-key': 'd1' },
+      })
+    assert.equal((await del()).statusCode, 200)
+    const again = await del()
+    assert.equal(again.statusCode, 200, 'the replay, not a 404')
+    assert.equal(again.headers['idempotent-replayed'], 'true')
+    const bad = await post('x'.repeat(256), { name: 'Long key', type: 'company' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.json().error, /Idempotency-Key/)
+  })
+
+  it('never stores the secret of a created token; a retry learns that the first one ran', async () => {
+    const first = await post('new-token', { name: 'ci' }, '/api/tokens')
+    assert.equal(first.statusCode, 201)
+    const secret = first.json().data.token
+    const rows = await t.db.kysely.selectFrom('idempotency_keys').selectAll().execute()
+    assert.ok(!JSON.stringify(rows).includes(secret))
+    const retry = await post('new-token', { name: 'ci' }, '/api/tokens')
+    assert.equal(retry.statusCode, 409)
+    assert.ok(!retry.body.includes(secret))
+  })
+
+  it('forgets responses older than 24 hours', async () => {
+    await post('old', { name: 'Old', type: 'company' })
+    const removed = await purgeIdempotencyKeys(t.db.kysely, Date.now() + 25 * 3_600_000)
+    assert.ok(removed >= 1)
+    const again = await post('old', { name: 'Old', type: 'company' })
+    assert.equal(again.statusCode, 201)
+    assert.equal(again.headers['idempotent-replayed'], undefined)
+  })
+})

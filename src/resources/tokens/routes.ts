@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import { hasScope, isScope, type Scope } from '../../domain/tokens.ts'
+import { ApiError, notFound } from '../../http/errors.ts'
+import { Page } from '../../http/pagination.ts'
+import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
+import { Token, TokenCreate, TokenCreated, TokenListQuery } from './schema.ts'
+import { createToken, listTokens, revokeToken, scopesOf, toToken } from './store.ts'
+
+const bodyErrors = [
+  'validation_failed',
+  'invalid_json',
+  'payload_too_large',
+  'unsupported_media_type',
+] as const
+
+/** The checks a create needs beyond its schema; returns the scopes to grant and the expiry to store. */
+function checkCreate(
+  body: TokenCreate,
+  granted: readonly string[],
+): { scopes: Scope[]; expiresAt: string | null } {
+  const problems: string[] = []
+  if (body.permissions !== undefined && body.scopes !== undefined) {
+    problems.push("Give either 'permissions' or 'scopes', not both")
+  }
+  let expiresAt: string | null = null
+  if (body.expires_at !== undefined) {
+    // Kept to the second, as the wire shows it: what a client reads is when the token stops working.
+    const at = Math.floor(Date.parse(body.expires_at) / 1000) * 1000
+    if (Number.isNaN(at)) problems.push("Field 'expires_at' must be an ISO 8601 date-time")
+    else if (at <= Date.now()) problems.push("Field 'expires_at' must be in the future")
+    else expiresAt = new Date(at).toISOString()
+  }
+  const own = granted.filter(isScope)
+  const scopes = body.scopes ?? (body.permissions ? scopesOf(body.permissions) : own)
+  if (body.permissions && scopes.length === 0) {
+    problems.push("Field 'permissions' must grant at least one permission (read or write)")
+  }
+  if (problems.length > 0) throw new ApiError('validation_failed', 'Validation error', problems)
+
+  // A token can only hand out what it holds: write covers read, and only '*' covers '*'.
+  const lacking = scopes.filter((s) => !hasScope(granted, s))
+  if (lacking.length > 0) {
+    const listed = lacking.map((s) => `'${s}'`).join(', ')
+    throw new ApiError(
+      'insufficient_scope',
+      `This token cannot grant permissions it lacks: ${listed}`,
+      lacking.length > 1 ? lacking.map((s) => `This token lacks the '${s}' permission`) : undefined,
+    )
+  }
+  return { scopes, expiresAt }
+}
+
+export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = async (app, { db }) => {
+  app.get(
+    '/api/tokens',
+    {
+      config: { scope: 'tokens:read' },
+      schema: {
+        tags: ['Tokens'],
+        summary: 'List API tokens',
+        description:
+          "The workspace's API tokens, oldest first, a page at a time. Deleted (revoked) tokens are not " +
+          'listed; expired ones are, and their `expires_at` says so. Secrets are never shown: `last4` tells ' +
+          'tokens apart.',
+        querystring: TokenListQuery,
+        response: {
+          200: Page(Token),
+          ...errors('invalid_parameter', 'unknown_parameter', 'invalid_token'),
+        },
+      },
+    },
+    async (request) => {
+      const page = await listTokens(db, request.auth.workspaceId, request.query)
+      return {
+        success: true as const,
+        data: page.rows,
+        has_more: page.has_more,
+        next_cursor: page.next_cursor,
+      }
+    },
+  )
+
+  app.post(
+    '/api/tokens',
+    {
+      config: { scope: 'tokens:write', keepResponse: false },
+      schema: {
+        tags: ['Tokens'],
+        summary: 'Create an API token',
+        description:
+          'Creates a token of the workspace and answers with its secret, `token`, shown this once only. ' +
+          'Its permissions are given as Qwoty-style `permissions` or as `scopes`, not both; with neither, ' +
+          'it gets the scopes of the token that creates it. A token cannot grant what it does not hold ' +
+          "(403 `insufficient_scope`): `write` covers `read`, and only a `'*'` token can grant `'*'`.",
+        body: TokenCreate,
+        response: { 201: Success(TokenCreated), ...errors(...bodyErrors, 'invalid_token') },
+      },
+    },
+    async (request, reply) => {
+      const { scopes, expiresAt } = checkCreate(request.body, request.auth.scopes)
+      const { row, secret } = await createToken(db, {
+        workspaceId: request.auth.workspaceId,
+        name: request.body.name.trim(),
+        scopes,
+        expiresAt,
+      })
+      const { id, name, ...details } = toToken(row)
+      return reply.status(201).send({ success: true as const, data: { id, name, token: secret, ...details } })
+    },
+  )
+
+  app.delete(
+    '/api/tokens/:id',
+    {
+      config: { scope: 'tokens:write' },
+      schema: {
+        tags: ['Tokens'],
+        summary: 'Delete an API token',
+        description:
+          'Revokes the token at once and for good: the next request made with it gets 401. A token may ' +
+          'delete itself. A token already deleted is not found.',
+        params: IdParams,
+        response: { 200: Deleted, ...errors('invalid_parameter', 'invalid_token', 'not_found') },
+      },
+    },
+    async (request) => {
+      if (!(await revokeToken(db, request.auth.workspaceId, request.params.id))) throw notFound('API token')
+      return { success: true as const, message: 'API token deleted successfully' }
+    },
+  )
+}

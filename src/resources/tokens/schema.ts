@@ -1,0 +1,128 @@
+import Type from 'typebox'
+import { ALL_SCOPES, type RESOURCES } from '../../domain/tokens.ts'
+import { PageParams } from '../../http/pagination.ts'
+import { Nullable, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
+
+export const LEVELS = ['read', 'write', 'none'] as const
+export type Level = (typeof LEVELS)[number]
+
+const level = (resource: string) =>
+  StringEnum(LEVELS, {
+    description: `Access to ${resource}: write includes read; none is no access`,
+    examples: ['read'],
+  })
+
+export const Permissions = Type.Object(
+  {
+    customers: level('customers'),
+    contacts: level('contacts'),
+    addresses: level('addresses'),
+    segments: level('segments'),
+    tokens: level('API tokens (list, create, delete)'),
+  },
+  {
+    title: 'Permissions',
+    description: "What the token may do, per resource, derived from its scopes ('*' is write everywhere)",
+  },
+)
+export type Permissions = Type.Static<typeof Permissions>
+
+// Compile-time check that Permissions names exactly the resources scopes know.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const _resourcesMatch: Same<keyof Permissions, (typeof RESOURCES)[number]> = true
+void _resourcesMatch
+
+const scope = StringEnum(ALL_SCOPES, {
+  description: "'<resource>:read', '<resource>:write' (includes read) or '*' (everything)",
+})
+
+const tokenFields = {
+  id: Uuid('UUID'),
+  name: Type.String({ description: 'Token name', examples: ['Zapier integration'] }),
+}
+const tokenDetails = {
+  scopes: Type.Array(scope, { description: 'The scopes the token holds', examples: [['customers:read']] }),
+  permissions: Permissions,
+  last4: Type.String({
+    description: 'The last 4 characters of the secret, to tell tokens apart',
+    examples: ['x9Qz'],
+  }),
+  expires_at: Nullable(Timestamp('When the token stops working; null if it never expires')),
+  created_at: Timestamp(),
+  last_used_at: Nullable(
+    Timestamp('When the token last authenticated a request, recorded within a minute; null if never'),
+  ),
+}
+
+export const Token = Type.Object(
+  { ...tokenFields, ...tokenDetails },
+  { title: 'Token', description: 'An API token; its secret is never shown again after creation' },
+)
+export type Token = Type.Static<typeof Token>
+
+export const TokenCreated = Type.Object(
+  {
+    ...tokenFields,
+    token: Type.String({
+      description:
+        'The secret to send as Authorization: Bearer <token>. Shown in this response only: store it now',
+      examples: ['qwoty_3q2-7wEVWmFAe1yQ0fVdXl6Q2b4x1pJtZk0NnS8aHcI'],
+    }),
+    ...tokenDetails,
+  },
+  { title: 'TokenCreated' },
+)
+export type TokenCreated = Type.Static<typeof TokenCreated>
+
+const levelInput = (resource: string) =>
+  Type.Optional(
+    StringEnum(LEVELS, { description: `Access to ${resource}; omitted is none`, examples: ['read'] }),
+  )
+
+export const TokenCreate = Type.Object(
+  {
+    name: Text(100, 'Token name; stored trimmed', { examples: ['Zapier integration'] }),
+    expires_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When the token stops working, in the future; ISO 8601 with a time zone, kept to the second. ' +
+          'Omitted, the token never expires',
+        examples: ['2027-01-15T10:30:00Z'],
+      }),
+    ),
+    permissions: Type.Optional(
+      Type.Object(
+        {
+          customers: levelInput('customers'),
+          contacts: levelInput('contacts'),
+          addresses: levelInput('addresses'),
+          segments: levelInput('segments'),
+          tokens: levelInput('API tokens'),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Qwoty-style permissions, per resource. Give this or scopes, not both; with neither, the new token ' +
+            'gets the scopes of the token that creates it',
+          examples: [{ customers: 'write', contacts: 'read' }],
+        },
+      ),
+    ),
+    scopes: Type.Optional(
+      Type.Array(scope, {
+        minItems: 1,
+        uniqueItems: true,
+        description:
+          'The scopes to grant, as an alternative to permissions. A token can only grant scopes it holds ' +
+          "itself, and only a '*' token can grant '*'",
+        examples: [['customers:read', 'contacts:write']],
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type TokenCreate = Type.Static<typeof TokenCreate>
+
+export const TokenListQuery = Type.Object({ ...PageParams }, { additionalProperties: false })
+export type TokenListQuery = Type.Static<typeof TokenListQuery>
