@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import type { Writable } from 'node:stream'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import Type from 'typebox'
@@ -10,7 +8,10 @@ import { isUnavailableError } from './db/dialect.ts'
 import { registerAuth } from './http/auth.ts'
 import { registerConditionalRequests } from './http/conditional.ts'
 import { ApiError, errorBody } from './http/errors.ts'
+import { registerHygiene } from './http/hygiene.ts'
 import { registerIdempotency } from './http/idempotency.ts'
+import { registerOpenApi } from './http/openapi.ts'
+import { createRateLimiter } from './http/rate-limit.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { validationError, validatorCompiler } from './http/validation.ts'
 import { addressRoutes } from './resources/addresses/routes.ts'
@@ -24,6 +25,12 @@ export interface AppOptions {
   logLevel?: string
   /** Where log lines go; stdout by default. */
   logStream?: Writable
+  /** Requests per second per workspace (bursts of twice that); 0 or absent: no limit. */
+  rateLimit?: number
+  /** Shares the rate-limit budget between instances. */
+  redisUrl?: string
+  /** Origins allowed to call from a browser; none by default. */
+  corsOrigins?: string[]
 }
 
 export interface RouteInfo {
@@ -44,15 +51,6 @@ declare module 'fastify' {
 export const VERSION = '0.1.0'
 const BODY_LIMIT = 1024 * 1024
 const REQUEST_ID = /^[\w.:-]{1,128}$/
-
-const API_DESCRIPTION = `Quoin implements Qwoty's public REST API on your own machines.
-
-Authenticate with \`Authorization: Bearer <token>\`. Tokens belong to one workspace and carry scopes
-such as \`customers:read\`; a token never sees another workspace's records (they are "not found").
-
-Successful responses are \`{"success": true, "data": …}\`. Errors are
-\`{"success": false, "error": "<sentence>", "code": "<snake_case>", "details": ["…"]}\`.
-Every response carries \`X-Request-Id\`.`
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db } = options
@@ -77,6 +75,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
+  // Bodies are JSON only: anything else is a 415, not a string for the schema to puzzle over.
+  app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorResponse)
 
   app.decorate('draining', false)
@@ -126,25 +126,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       .send(errorBody(new ApiError('route_not_found', `No route for ${request.method} ${path}`)))
   })
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Quoin API', version: VERSION, description: API_DESCRIPTION },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A workspace API token: Bearer qwoty_…' },
-        },
-      },
-    },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transform: ({ schema, url, route }) => {
-      const secured = Boolean((route.config as { scope?: string } | undefined)?.scope)
-      return { schema: { ...schema, security: secured ? [{ bearer: [] }] : [] } as typeof schema, url }
-    },
-  })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  await registerHygiene(app, options.corsOrigins ?? [])
+  await registerOpenApi(app, VERSION)
 
   app.get(
     '/health',
@@ -175,7 +158,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   )
 
-  registerAuth(app, db.kysely)
+  const limiter = createRateLimiter({
+    rate: options.rateLimit ?? 0,
+    redisUrl: options.redisUrl,
+    log: app.log,
+  })
+  if (limiter) app.addHook('onClose', () => limiter.close())
+  registerAuth(app, db.kysely, limiter)
   registerConditionalRequests(app)
   registerIdempotency(app, db.kysely)
   for (const routes of [customerRoutes, contactRoutes, addressRoutes, segmentRoutes, tokenRoutes]) {

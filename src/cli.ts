@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate.ts'
 import type { TaxIdValidation } from './db/types.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from './demo.ts'
 import { parseScopes } from './domain/tokens.ts'
+import { purgeIdempotencyKeys } from './http/idempotency.ts'
 import { purgeDeleted, RESTORE_WINDOW_DAYS } from './resources/customers/store.ts'
 import { createToken } from './resources/tokens/store.ts'
 import { createWorkspace, findWorkspace, updateWorkspace } from './resources/workspaces/store.ts'
@@ -154,7 +155,9 @@ export function buildCli(): Command {
 
   program
     .command('purge')
-    .description('remove for good the records deleted longer ago than --older-than')
+    .description(
+      'remove for good the records deleted longer ago than --older-than, and kept responses older than 24 hours',
+    )
     .option(
       '--older-than <age>',
       'age such as 30d, 12h or 0d (everything deleted)',
@@ -166,11 +169,14 @@ export function buildCli(): Command {
       if (!match) throw new UsageError(`--older-than must look like 30d or 12h, got "${opts.olderThan}"`)
       const hours = Number(match[1]) * (match[2] === 'd' ? 24 : 1)
       const before = new Date(Date.now() - hours * 3_600_000)
-      const counts = await withDb((db) => purgeDeleted(db.kysely, before))
+      const counts = await withDb(async (db) => ({
+        ...(await purgeDeleted(db.kysely, before)),
+        idempotency_keys: await purgeIdempotencyKeys(db.kysely),
+      }))
       if (opts.json) out(counts)
       else {
         out(
-          `Purged ${counts.customers} customer(s), ${counts.contacts} contact(s) and ${counts.addresses} address(es) deleted before ${before.toISOString()}`,
+          `Purged ${counts.customers} customer(s), ${counts.contacts} contact(s) and ${counts.addresses} address(es) deleted before ${before.toISOString()}, and ${counts.idempotency_keys} kept response(s) older than 24 hours`,
         )
       }
     })

@@ -34,7 +34,13 @@ export async function serve(
         `Try it: curl ${base}/api/customers/00000000-0000-0000-0000-000000000000 -H "Authorization: Bearer ${secret}"`,
       )
     }
-    app = await buildApp({ db, logLevel: config.logLevel })
+    app = await buildApp({
+      db,
+      logLevel: config.logLevel,
+      rateLimit: config.rateLimit,
+      redisUrl: config.redisUrl,
+      corsOrigins: config.corsOrigins,
+    })
   } catch (err) {
     await db.close()
     throw err

@@ -171,7 +171,7 @@ describe('quoin command line', () => {
 
       const res = quoin(['purge', '--json'], env)
       assert.equal(res.code, 0, res.stderr)
-      assert.deepEqual(json(res.stdout), { customers: 1, contacts: 1, addresses: 1 })
+      assert.deepEqual(json(res.stdout), { customers: 1, contacts: 1, addresses: 1, idempotency_keys: 0 })
       const remaining = await db.kysely
         .selectFrom('customers')
         .select('id')
@@ -183,6 +183,7 @@ describe('quoin command line', () => {
         customers: 1,
         contacts: 0,
         addresses: 0,
+        idempotency_keys: 0,
       })
       assert.match(
         quoin(['purge', '--older-than', 'soon'], env).stderr,

@@ -5,6 +5,7 @@ import type { Database } from '../db/types.ts'
 import { hashSecret, hasScope, type Scope } from '../domain/tokens.ts'
 import { findTokenByHash, touchTokens } from '../resources/tokens/store.ts'
 import { ApiError } from './errors.ts'
+import { type RateLimiter, rateLimitHeaders } from './rate-limit.ts'
 
 export interface Auth {
   workspaceId: string
@@ -76,10 +77,10 @@ function bearerSecret(request: FastifyRequest): string {
 }
 
 /** Checks the bearer token of every route that declares a scope and records who is calling. */
-export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
+export function registerAuth(app: FastifyInstance, db: Kysely<Database>, limiter?: RateLimiter): void {
   const recordUse = tokenUsageRecorder(app, db)
   app.decorateRequest('auth', null as unknown as Auth)
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const needed = request.routeOptions.config.scope
     if (!needed) return
     const secret = bearerSecret(request)
@@ -97,6 +98,20 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
       throw new ApiError('insufficient_scope', `This token lacks the '${needed}' permission`)
     }
     request.auth = { workspaceId: token.workspace_id, tokenId: token.id, scopes }
+    if (limiter) {
+      // Per workspace, so it needs the token; checked before the route does any work.
+      const decision = await limiter.take(token.workspace_id)
+      const headers = rateLimitHeaders(decision)
+      if (!decision.allowed) {
+        throw new ApiError(
+          'rate_limited',
+          'Too many requests for this workspace: retry after Retry-After seconds',
+          undefined,
+          headers,
+        )
+      }
+      reply.headers(headers)
+    }
     recordUse(token.id, now)
   })
 }

@@ -1,0 +1,47 @@
+import cors from '@fastify/cors'
+import type { FastifyInstance } from 'fastify'
+
+const API_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cache-control': 'no-store',
+}
+const PAGE_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+}
+
+/** Security headers on every response, and CORS for the origins configured (none by default). */
+export async function registerHygiene(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    // The reference pages at /docs run scripts and styles of their own; everything else is data.
+    reply.headers(request.url.startsWith('/docs') ? PAGE_HEADERS : API_HEADERS)
+  })
+  if (corsOrigins.length === 0) return
+  await app.register(cors, {
+    origin: corsOrigins.includes('*') ? '*' : corsOrigins,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Idempotency-Key',
+      'If-Match',
+      'If-None-Match',
+      'X-Request-Id',
+    ],
+    exposedHeaders: [
+      'X-Request-Id',
+      'ETag',
+      'Idempotent-Replayed',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'Retry-After',
+    ],
+    maxAge: 600,
+  })
+}

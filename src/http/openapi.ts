@@ -1,0 +1,116 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+
+const DESCRIPTION = `Quoin implements Qwoty's public REST API on your own machines.
+
+Authenticate with \`Authorization: Bearer <token>\`. Tokens belong to one workspace and carry scopes
+such as \`customers:read\`; a token never sees another workspace's records (they are "not found").
+
+Successful responses are \`{"success": true, "data": …}\`. Errors are
+\`{"success": false, "error": "<sentence>", "code": "<snake_case>", "details": ["…"]}\`.
+Every response carries \`X-Request-Id\`; authenticated ones carry the RateLimit headers. Writes accept
+\`Idempotency-Key\`; single records carry an \`ETag\` for \`If-None-Match\` (304) and \`If-Match\` (412).`
+
+const header = (description: string, schema: object = { type: 'string' }) => ({ description, schema })
+
+const RESPONSE_HEADERS = {
+  'X-Request-Id': header('Identifies the request in the logs; echoes a well-formed one the client sent'),
+  'RateLimit-Limit': header("The workspace's burst budget (requests)", { type: 'integer' }),
+  'RateLimit-Remaining': header('Requests left in the budget now', { type: 'integer' }),
+  'RateLimit-Reset': header('Seconds until the budget is full again', { type: 'integer' }),
+}
+const ETAG = header('The version of the record, for If-None-Match and If-Match')
+const REPLAYED = header(
+  'true when this is the kept response of an earlier request with the same Idempotency-Key',
+)
+const RETRY_AFTER = header('Seconds to wait before retrying', { type: 'integer' })
+
+const PARAMETERS = {
+  idempotencyKey: {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'Makes the write safe to retry: the first response is kept 24 hours and replayed to a retry of the same ' +
+      'request; the same key with another request is a 422, and while the first runs a 409.',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+  ifMatch: {
+    name: 'If-Match',
+    in: 'header',
+    required: false,
+    description:
+      'Write only if the record still has this ETag (or any, with *); otherwise 412 and nothing is written',
+    schema: { type: 'string' },
+  },
+  ifNoneMatch: {
+    name: 'If-None-Match',
+    in: 'header',
+    required: false,
+    description: 'Answer 304 with no body if the record still has this ETag',
+    schema: { type: 'string' },
+  },
+}
+
+type Operation = {
+  security?: unknown[]
+  parameters?: unknown[]
+  responses?: Record<string, { headers?: Record<string, unknown> }>
+}
+
+/** Adds the headers every operation shares, which no route schema repeats. */
+function declareHeaders(document: { paths?: Record<string, Record<string, Operation>> }) {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    const byId = path.includes('{id}')
+    for (const [method, op] of Object.entries(item)) {
+      if (!op.responses) continue
+      const secured = (op.security?.length ?? 0) > 0
+      const m = method.toUpperCase()
+      const params = (op.parameters ??= [])
+      if (secured && ['POST', 'PATCH', 'DELETE'].includes(m)) params.push(PARAMETERS.idempotencyKey)
+      if (secured && byId && ['PATCH', 'DELETE'].includes(m)) params.push(PARAMETERS.ifMatch)
+      if (secured && byId && m === 'GET') params.push(PARAMETERS.ifNoneMatch)
+      for (const [status, response] of Object.entries(op.responses)) {
+        const headers: Record<string, unknown> = { 'X-Request-Id': RESPONSE_HEADERS['X-Request-Id'] }
+        if (secured) Object.assign(headers, RESPONSE_HEADERS)
+        if (secured && status.startsWith('2') && !(m === 'DELETE') && (byId || m === 'POST'))
+          headers.ETag = ETAG
+        if (secured && m !== 'GET') headers['Idempotent-Replayed'] = REPLAYED
+        if (status === '429' || status === '503') headers['Retry-After'] = RETRY_AFTER
+        if (status === '412') headers.ETag = header('The current ETag of the record')
+        response.headers = { ...response.headers, ...headers }
+      }
+      if (secured && byId && m === 'GET') {
+        op.responses['304'] = {
+          description: 'Not modified: the record still has the ETag given in If-None-Match',
+        } as never
+      }
+    }
+  }
+  return document
+}
+
+/** The OpenAPI 3.1 document at /api/openapi.json and its reference pages at /docs. */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Quoin API', version, description: DESCRIPTION },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A workspace API token: Bearer qwoty_…' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url, route }) => {
+      const secured = Boolean((route.config as { scope?: string } | undefined)?.scope)
+      return { schema: { ...schema, security: secured ? [{ bearer: [] }] : [] } as typeof schema, url }
+    },
+    transformObject: (document) =>
+      declareHeaders((document as { openapiObject: never }).openapiObject) as never,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}
