@@ -1,6 +1,7 @@
 // Quoin as the bench runs it: DATABASE_URL from the environment, 127.0.0.1, an ephemeral port.
 import type { AddressInfo } from 'node:net'
 import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
 import { connect } from '../src/db/connect.ts'
 import { announcePort, stopWithParent } from './child.ts'
 
@@ -8,7 +9,9 @@ const url = process.env.DATABASE_URL
 if (!url) throw new Error('bench/server.ts needs DATABASE_URL')
 
 const db = connect(url)
-const app = await buildApp({ db, logLevel: 'warn' })
+// RATE_LIMIT as `quoin serve` reads it, 0 (off) unless the bench sets it.
+const { rateLimit, redisUrl } = loadConfig({ ...process.env, RATE_LIMIT: process.env.RATE_LIMIT ?? '0' })
+const app = await buildApp({ db, logLevel: 'warn', rateLimit, redisUrl })
 stopWithParent(async () => {
   await app.close()
   await db.close()

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
+import sjson from 'secure-json-parse'
 import Type from 'typebox'
 import type { Db } from './db/connect.ts'
 import { isUnavailableError } from './db/dialect.ts'
@@ -75,7 +76,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
-  // Bodies are JSON only: anything else is a 415, not a string for the schema to puzzle over.
+  // NUL cannot be stored in PostgreSQL text, and SQLite's LIKE stops at it: refused everywhere alike.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string
+    if (text.trim() === '') return done(null, undefined)
+    try {
+      // Prototype poisoning refused as Fastify's own parser does; NUL refused (see refuseNul).
+      const reviver = text.includes('\\u0000') ? refuseNul : undefined
+      done(null, sjson.parse(text, reviver, { protoAction: 'error', constructorAction: 'error' }))
+    } catch (err) {
+      if (err instanceof ApiError) return done(err, undefined)
+      done(
+        new ApiError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`),
+        undefined,
+      )
+    }
+  })
   app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorResponse)
 
@@ -83,6 +100,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const routeList: RouteInfo[] = []
   app.decorate('routeList', routeList)
   app.addHook('onRoute', (route) => {
+    // An API route without query parameters still refuses unknown ones, as every route does.
+    if (route.config?.scope && route.schema && !route.schema.querystring) {
+      route.schema.querystring = NO_QUERY
+    }
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routeList.push({ method, url: route.url, scope: route.config?.scope })
     }
@@ -90,6 +111,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
     if (app.draining) reply.header('connection', 'close')
+    if (/%00/.test(request.url)) {
+      throw new ApiError('invalid_parameter', 'Query parameters and paths must not contain NUL characters')
+    }
   })
   app.addHook('preHandler', async (request) => {
     // UUIDs compare case-insensitively; SQLite stores them as lower-case text.
@@ -172,6 +196,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   return app
+}
+
+const NO_QUERY = Type.Object({}, { additionalProperties: false })
+
+function refuseNul(_key: string, value: unknown) {
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    throw new ApiError('validation_failed', 'Validation error', ['Strings must not contain NUL characters'])
+  }
+  return value
 }
 
 function toApiError(err: FastifyError | ApiError): ApiError {

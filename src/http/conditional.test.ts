@@ -56,6 +56,32 @@ describe('ETag on single-record responses', () => {
     assert.notEqual((await call('GET', `/api/customers/${id}`)).headers.etag, before)
   })
 
+  it("changes when a contact's addresses change, since address_ids is part of it", async () => {
+    const { id, contactIds } = await insertCustomer(t.db, tenant.workspaceId, { contacts: 1 })
+    const url = `/api/contacts/${contactIds[0]}`
+    const before = (await call('GET', url)).headers.etag
+    const address = await call(
+      'POST',
+      '/api/addresses',
+      {},
+      {
+        customer_id: id,
+        contact_id: contactIds[0],
+        type: 'shipping',
+        address_line1: '1 quai',
+        city: 'Nantes',
+        postal_code: '44000',
+        country: 'FR',
+      },
+    )
+    assert.equal(address.statusCode, 201)
+    const linked = await call('GET', url)
+    assert.notEqual(linked.headers.etag, before)
+    assert.deepEqual(linked.json().data.address_ids, [address.json().data.id])
+    await call('DELETE', `/api/addresses/${address.json().data.id}`)
+    assert.notEqual((await call('GET', url)).headers.etag, linked.headers.etag)
+  })
+
   it('is not sent on lists', async () => {
     assert.equal((await call('GET', '/api/customers')).headers.etag, undefined)
   })

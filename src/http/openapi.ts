@@ -34,7 +34,7 @@ const PARAMETERS = {
     description:
       'Makes the write safe to retry: the first response is kept 24 hours and replayed to a retry of the same ' +
       'request; the same key with another request is a 422, and while the first runs a 409.',
-    schema: { type: 'string', minLength: 1, maxLength: 255 },
+    schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
   },
   ifMatch: {
     name: 'If-Match',
@@ -53,7 +53,32 @@ const PARAMETERS = {
   },
 }
 
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+})
+
+/** Statuses the shared mechanisms add to an operation, beyond what its route declares. */
+function sharedStatuses(method: string, byId: boolean, hasBody: boolean): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (hasBody) {
+    out['400'] = 'Invalid request: the body, a parameter or a header is malformed'
+    out['413'] = 'Request body larger than 1 MiB'
+    out['415'] = 'Request body is not JSON'
+  }
+  if (['POST', 'PATCH', 'DELETE'].includes(method)) {
+    out['400'] = 'Invalid request: the body, a parameter or a header is malformed'
+    out['409'] = 'Conflict: a request with this Idempotency-Key is still running, or the record is in use'
+    out['422'] = 'This Idempotency-Key was used for a different request'
+  }
+  if (byId && (method === 'PATCH' || method === 'DELETE')) {
+    out['412'] = 'If-Match no longer matches the record: nothing was written'
+  }
+  return out
+}
+
 type Operation = {
+  requestBody?: unknown
   security?: unknown[]
   parameters?: unknown[]
   responses?: Record<string, { headers?: Record<string, unknown> }>
@@ -67,10 +92,18 @@ function declareHeaders(document: { paths?: Record<string, Record<string, Operat
       if (!op.responses) continue
       const secured = (op.security?.length ?? 0) > 0
       const m = method.toUpperCase()
-      const params = (op.parameters ??= [])
+      op.parameters ??= []
+      const params = op.parameters
       if (secured && ['POST', 'PATCH', 'DELETE'].includes(m)) params.push(PARAMETERS.idempotencyKey)
       if (secured && byId && ['PATCH', 'DELETE'].includes(m)) params.push(PARAMETERS.ifMatch)
       if (secured && byId && m === 'GET') params.push(PARAMETERS.ifNoneMatch)
+      if (secured) {
+        for (const [status, description] of Object.entries(
+          sharedStatuses(m, byId, op.requestBody !== undefined),
+        )) {
+          op.responses[status] ??= errorResponse(description) as never
+        }
+      }
       for (const [status, response] of Object.entries(op.responses)) {
         const headers: Record<string, unknown> = { 'X-Request-Id': RESPONSE_HEADERS['X-Request-Id'] }
         if (secured) Object.assign(headers, RESPONSE_HEADERS)

@@ -16,6 +16,23 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+const DATE_TIME =
+  /^(\d{4})-(\d\d)-(\d\d)[Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/
+
+/** RFC 3339 with a real calendar day and an instant both databases hold: no leap second, years 1 to 9999. */
+function isDateTime(value: string): boolean {
+  const m = DATE_TIME.exec(value)
+  if (!m) return false
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  if (month < 1 || month > 12 || day < 1 || day !== new Date(Date.UTC(year, month - 1, day)).getUTCDate()) {
+    return false
+  }
+  const time = Date.parse(value)
+  if (Number.isNaN(time)) return false
+  const utcYear = new Date(time).getUTCFullYear()
+  return utcYear >= 1 && utcYear <= 9999
+}
+
 function makeAjv(coerceTypes: false | 'array') {
   // verbose: errors carry their schema, so a pattern can bring its own hint (x-format-hint).
   const ajv = new Ajv({
@@ -29,6 +46,7 @@ function makeAjv(coerceTypes: false | 'array') {
   addFormats.default(ajv)
   // ajv-formats also takes a urn:uuid: prefix, which PostgreSQL's uuid type refuses.
   ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
+  ajv.addFormat('date-time', isDateTime)
   ajv.addFormat('phone', (value: string) => isPossiblePhoneNumber(value))
   ajv.addFormat(
     'country',

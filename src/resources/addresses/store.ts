@@ -6,7 +6,7 @@ import type { AddressTable, Database } from '../../db/types.ts'
 import { withVersion } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
-import { isContactOfCustomer, NO_SUCH_CUSTOMER } from '../contacts/store.ts'
+import { isContactOfCustomer, NO_SUCH_CUSTOMER, touchContacts } from '../contacts/store.ts'
 import { customerExists, touchCustomer } from '../customers/store.ts'
 import type { Address, CreateAddressBody, UpdateAddressBody } from './schema.ts'
 
@@ -148,6 +148,7 @@ export function createAddress(
       })
       .returningAll()
       .executeTakeFirstOrThrow()
+    await touchContacts(trx, workspaceId, [contactId], at)
     return toAddress(row)
   })
 }
@@ -183,7 +184,7 @@ export async function updateAddress(
   return inTransaction(db, async (trx) => {
     const current = await trx
       .selectFrom('addresses')
-      .select('customer_id')
+      .select(['customer_id', 'contact_id'])
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', addressId)
       .where('deleted_at', 'is', null)
@@ -195,9 +196,13 @@ export async function updateAddress(
     ) {
       throw invalid([NO_SUCH_CONTACT])
     }
+    const at = nowIso()
+    if (changes.contact_id !== undefined && changes.contact_id !== current.contact_id) {
+      await touchContacts(trx, workspaceId, [current.contact_id, changes.contact_id], at)
+    }
     const updated = await trx
       .updateTable('addresses')
-      .set({ ...changes, updated_at: nowIso() })
+      .set({ ...changes, updated_at: at })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', addressId)
       .where('deleted_at', 'is', null)
@@ -220,7 +225,7 @@ export function deleteAddress(db: Kysely<Database>, workspaceId: string, id: str
     const addressId = id.toLowerCase()
     const address = await trx
       .selectFrom('addresses')
-      .select('customer_id')
+      .select(['customer_id', 'contact_id'])
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', addressId)
       .where('deleted_at', 'is', null)
@@ -228,6 +233,7 @@ export function deleteAddress(db: Kysely<Database>, workspaceId: string, id: str
     if (!address) throw notFound('Address')
     const at = nowIso()
     await touchCustomer(trx, workspaceId, address.customer_id, at)
+    await touchContacts(trx, workspaceId, [address.contact_id], at)
     const { numUpdatedRows } = await trx
       .updateTable('addresses')
       .set({ deleted_at: at, deletion_id: uuidv7() })

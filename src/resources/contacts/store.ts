@@ -310,3 +310,21 @@ export function deleteContact(db: Kysely<Database>, workspaceId: string, id: str
       .execute()
   })
 }
+
+/** Marks contacts as changed: the addresses linked to a contact are part of what it shows. */
+export async function touchContacts(
+  db: Kysely<Database>,
+  workspaceId: string,
+  ids: (string | null)[],
+  at: string,
+) {
+  const live = ids.filter((id): id is string => id !== null)
+  if (live.length === 0) return
+  await db
+    .updateTable('contacts')
+    .set({ updated_at: at })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', live)
+    .where('deleted_at', 'is', null)
+    .execute()
+}

@@ -1,0 +1,487 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import net from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import { startProxy } from '../../test/tcp-proxy.ts'
+import {
+  createMemoryLimiter,
+  createRateLimiter,
+  KEY_PREFIX,
+  type RateLimitDecision,
+  type RateLimiter,
+  rateLimitHeaders,
+} from './rate-limit.ts'
+
+function buildLog() {
+  const lines: { level: 'warn' | 'info'; obj: object; msg: string }[] = []
+  return {
+    lines,
+    warn: (obj: object, msg: string) => lines.push({ level: 'warn', obj, msg }),
+    info: (obj: object, msg: string) => lines.push({ level: 'info', obj, msg }),
+    count: (level: 'warn' | 'info') => lines.filter((l) => l.level === level).length,
+  }
+}
+
+const levels = (log: ReturnType<typeof buildLog>) => log.lines.map((l) => l.level)
+
+function buildClock(start = 1_000_000) {
+  let t = start
+  return { now: () => t, advance: (ms: number) => (t += ms) }
+}
+
+function buildMemoryLimiter(rate: number, burst?: number) {
+  const clock = buildClock()
+  const limiter = createRateLimiter({ rate, burst, log: buildLog(), now: clock.now })!
+  return { limiter, clock }
+}
+
+async function takeMany(limiter: RateLimiter, workspaceId: string, n: number) {
+  const decisions: RateLimitDecision[] = []
+  for (let i = 0; i < n; i++) decisions.push(await limiter.take(workspaceId))
+  return decisions
+}
+
+const allowedCount = (decisions: RateLimitDecision[]) => decisions.filter((d) => d.allowed).length
+
+describe('in-memory rate limiter', () => {
+  it('allows a burst of twice the rate, then refuses', async () => {
+    const { limiter } = buildMemoryLimiter(5)
+    const decisions = await takeMany(limiter, 'w1', 12)
+    assert.deepEqual(
+      decisions.map((d) => d.allowed),
+      [...Array(10).fill(true), false, false],
+    )
+    assert.deepEqual(
+      decisions.map((d) => d.remaining),
+      [9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0],
+    )
+    assert.ok(decisions.every((d) => d.limit === 10))
+    await limiter.close()
+  })
+
+  it('tells when one token is back and when the bucket is full again', async () => {
+    const { limiter, clock } = buildMemoryLimiter(0.5, 3)
+    const [first, , , refused] = await takeMany(limiter, 'w1', 4)
+    assert.deepEqual(first, { allowed: true, limit: 3, remaining: 2, resetSeconds: 2, retryAfterSeconds: 0 })
+    assert.deepEqual(refused, {
+      allowed: false,
+      limit: 3,
+      remaining: 0,
+      resetSeconds: 6,
+      retryAfterSeconds: 2,
+    })
+    clock.advance(800)
+    assert.deepEqual(await limiter.take('w1'), {
+      allowed: false,
+      limit: 3,
+      remaining: 0,
+      resetSeconds: 6,
+      retryAfterSeconds: 2,
+    })
+    clock.advance(700)
+    assert.deepEqual(await limiter.take('w1'), {
+      allowed: false,
+      limit: 3,
+      remaining: 0,
+      resetSeconds: 5,
+      retryAfterSeconds: 1,
+    })
+    clock.advance(500)
+    assert.deepEqual(await limiter.take('w1'), {
+      allowed: true,
+      limit: 3,
+      remaining: 0,
+      resetSeconds: 6,
+      retryAfterSeconds: 0,
+    })
+    await limiter.close()
+  })
+
+  it('refills with elapsed time, never above the burst', async () => {
+    const { limiter, clock } = buildMemoryLimiter(10)
+    assert.equal(allowedCount(await takeMany(limiter, 'w1', 25)), 20)
+    clock.advance(250)
+    assert.equal(allowedCount(await takeMany(limiter, 'w1', 5)), 2)
+    clock.advance(3_600_000)
+    assert.equal(allowedCount(await takeMany(limiter, 'w1', 25)), 20)
+    await limiter.close()
+  })
+
+  it('gives back a whole token every sixth of a second at 6 per second, despite float rounding', async () => {
+    const { limiter, clock } = buildMemoryLimiter(6, 1)
+    assert.equal((await limiter.take('w1')).allowed, true)
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000 / 6)
+      assert.equal((await limiter.take('w1')).allowed, true, `take ${i + 2}`)
+    }
+    await limiter.close()
+  })
+
+  it('keeps one budget per workspace', async () => {
+    const { limiter } = buildMemoryLimiter(1)
+    assert.equal(allowedCount(await takeMany(limiter, 'w1', 5)), 2)
+    assert.equal(allowedCount(await takeMany(limiter, 'w2', 5)), 2)
+    assert.equal((await limiter.take('w1')).allowed, false)
+    await limiter.close()
+  })
+
+  it('forgets a workspace once its bucket is full again', async () => {
+    const clock = buildClock()
+    const limiter = createMemoryLimiter({ rate: 2, burst: 4, now: clock.now })
+    for (const id of ['w1', 'w2', 'w3']) await limiter.take(id)
+    await takeMany(limiter, 'w1', 4)
+    assert.equal(limiter.size, 3)
+    clock.advance(500)
+    limiter.sweep()
+    assert.equal(limiter.size, 1, 'w2 and w3 are full again, w1 is not')
+    assert.equal((await limiter.take('w2')).remaining, 3)
+    clock.advance(2000)
+    limiter.sweep()
+    assert.equal(limiter.size, 0)
+    assert.equal(allowedCount(await takeMany(limiter, 'w1', 6)), 4)
+    await limiter.close()
+  })
+
+  it('is off when the rate is 0', () => {
+    assert.equal(createRateLimiter({ rate: 0, log: buildLog() }), undefined)
+    assert.equal(createRateLimiter({ rate: 0, redisUrl: 'redis://127.0.0.1:1', log: buildLog() }), undefined)
+  })
+
+  it('rejects a negative rate and a burst below one', () => {
+    assert.throws(() => createRateLimiter({ rate: -1, log: buildLog() }), RangeError)
+    assert.throws(() => createRateLimiter({ rate: Number.NaN, log: buildLog() }), RangeError)
+    assert.throws(() => createRateLimiter({ rate: 1, burst: 0, log: buildLog() }), RangeError)
+    assert.throws(() => createRateLimiter({ rate: 1, burst: 1.5, log: buildLog() }), RangeError)
+  })
+})
+
+describe('rateLimitHeaders', () => {
+  it('sends the limit, what remains and when the bucket is full', () => {
+    const headers = rateLimitHeaders({
+      allowed: true,
+      limit: 20,
+      remaining: 19,
+      resetSeconds: 1,
+      retryAfterSeconds: 0,
+    })
+    assert.deepEqual(headers, {
+      'RateLimit-Limit': '20',
+      'RateLimit-Remaining': '19',
+      'RateLimit-Reset': '1',
+    })
+  })
+
+  it('adds Retry-After when the request is refused', () => {
+    const headers = rateLimitHeaders({
+      allowed: false,
+      limit: 20,
+      remaining: 0,
+      resetSeconds: 2,
+      retryAfterSeconds: 1,
+    })
+    assert.deepEqual(headers, {
+      'RateLimit-Limit': '20',
+      'RateLimit-Remaining': '0',
+      'RateLimit-Reset': '2',
+      'Retry-After': '1',
+    })
+  })
+})
+
+const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379'
+// A take waits 50 ms at most for Redis: this only tells it from a hang, on a loaded CI machine too.
+const QUICK_MS = 1000
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    return (await client.ping()) === 'PONG'
+  } catch {
+    return false
+  } finally {
+    client.disconnect()
+  }
+}
+
+// Like the PostgreSQL pass, Redis is needed only when asked for: `npm test` passes without one.
+const skipRedis =
+  !process.env.TEST_REDIS_URL && !(await redisAnswers(REDIS_URL))
+    ? `no Redis at ${REDIS_URL} (set TEST_REDIS_URL to require one)`
+    : false
+
+/** A loopback proxy that can stop forwarding while keeping connections open, as a hung Redis does. */
+async function startStallingProxy(targetPort: number, targetHost: string) {
+  const sockets = new Set<net.Socket>()
+  let stalled = false
+  let sentWhileStalled = ''
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, targetHost)
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+      s.on('error', () => {})
+    }
+    client.on('data', (chunk) => {
+      if (stalled) sentWhileStalled += chunk.toString('latin1')
+      else upstream.write(chunk)
+    })
+    upstream.on('data', (chunk) => {
+      if (!stalled) client.write(chunk)
+    })
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    stall: () => {
+      stalled = true
+    },
+    sentWhileStalled: () => sentWhileStalled,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now()
+  const value = await f()
+  return { value, ms: performance.now() - start }
+}
+
+describe('Redis rate limiter', { skip: skipRedis }, () => {
+  const redisUrl = new URL(REDIS_URL)
+  let redis: Redis
+  const limiters: RateLimiter[] = []
+  const workspaces: string[] = []
+
+  const workspace = () => {
+    const id = randomUUID()
+    workspaces.push(id)
+    return id
+  }
+  // Tests of the shared budget give Redis time to answer on a loaded machine; the hang tests keep 50 ms.
+  const build = (options: {
+    rate: number
+    burst?: number
+    url?: string
+    now?: () => number
+    redisTimeoutMs?: number
+  }) => {
+    const log = buildLog()
+    const limiter = createRateLimiter({
+      redisTimeoutMs: 2000,
+      ...options,
+      redisUrl: options.url ?? REDIS_URL,
+      log,
+    })!
+    limiters.push(limiter)
+    return { limiter, log }
+  }
+  const viaUrl = (port: number) => {
+    const url = new URL(REDIS_URL)
+    url.hostname = '127.0.0.1'
+    url.port = String(port)
+    return url.toString()
+  }
+  /**
+   * Until its first connection is made a limiter quietly uses memory: wait until Redis answers a take in
+   * time. A bucket drained in Redis refuses, while a new one in memory would allow.
+   */
+  const untilShared = async (limiter: RateLimiter) => {
+    for (let i = 0; i < 200; i++) {
+      const id = workspace()
+      await redis.hset(KEY_PREFIX + id, 'tokens', 0, 'at', 1e15)
+      await redis.pexpire(KEY_PREFIX + id, 60_000)
+      if (!(await limiter.take(id)).allowed) return
+      await sleep(10)
+    }
+    assert.fail('Redis never answered the limiter')
+  }
+
+  before(async () => {
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    redis.on('error', () => {})
+    await redis.ping()
+  })
+  after(async () => {
+    await Promise.all(limiters.map((l) => l.close()))
+    if (redis.status === 'ready' && workspaces.length)
+      await redis.del(...workspaces.map((id) => KEY_PREFIX + id))
+    redis.disconnect()
+  })
+
+  it('gives two instances exactly one burst between them', async () => {
+    const a = build({ rate: 0.1, burst: 10 }).limiter
+    const b = build({ rate: 0.1, burst: 10 }).limiter
+    await Promise.all([untilShared(a), untilShared(b)])
+    const id = workspace()
+    const decisions = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).take(id)))
+    const allowed = decisions.filter((d) => d.allowed)
+    assert.equal(allowed.length, 10)
+    assert.deepEqual(
+      allowed.map((d) => d.remaining).sort((x, y) => x - y),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    )
+    assert.ok(decisions.every((d) => d.limit === 10))
+    const ttl = await redis.pttl(KEY_PREFIX + id)
+    assert.ok(ttl > 100_000 && ttl <= 101_000, `TTL ${ttl} ms is a bit longer than a full refill`)
+  })
+
+  it('answers a refusal with Retry-After and Reset from the shared bucket', async () => {
+    const { limiter } = build({ rate: 0.5, burst: 2 })
+    await untilShared(limiter)
+    const [first, , refused] = await takeMany(limiter, workspace(), 3)
+    assert.deepEqual(first, { allowed: true, limit: 2, remaining: 1, resetSeconds: 2, retryAfterSeconds: 0 })
+    assert.deepEqual(refused, {
+      allowed: false,
+      limit: 2,
+      remaining: 0,
+      resetSeconds: 4,
+      retryAfterSeconds: 2,
+    })
+  })
+
+  it("refills by the Redis server's clock, whatever the instances' clocks say", async () => {
+    const a = build({ rate: 1, burst: 1, now: () => 0 }).limiter
+    const b = build({ rate: 1, burst: 1, now: () => 9e12 }).limiter
+    await Promise.all([untilShared(a), untilShared(b)])
+    const id = workspace()
+    assert.equal((await a.take(id)).allowed, true)
+    assert.equal((await b.take(id)).allowed, false)
+    await sleep(1050)
+    assert.equal((await b.take(id)).allowed, true)
+    assert.equal((await a.take(id)).allowed, false)
+  })
+
+  it('waits for its first connection rather than let the first requests escape the shared budget', async () => {
+    const { limiter, log } = build({ rate: 0.1, burst: 3 })
+    const id = workspace()
+    assert.equal((await limiter.take(id)).remaining, 2)
+    assert.equal(await redis.hget(KEY_PREFIX + id, 'tokens'), '2')
+    assert.deepEqual(log.lines, [])
+  })
+
+  it('waits at most the timeout for a first connection that hangs, then warns once', async () => {
+    const sockets = new Set<net.Socket>()
+    const silent = net.createServer((socket) => sockets.add(socket.on('error', () => {})))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (silent.address() as net.AddressInfo).port
+      const { limiter, log } = build({ rate: 0.1, burst: 5, url: viaUrl(port), redisTimeoutMs: 50 })
+      const decisions: RateLimitDecision[] = []
+      for (let i = 0; i < 10; i++) {
+        const { value, ms } = await timed(() => limiter.take('hung'))
+        assert.ok(ms < QUICK_MS, `take ${i} took ${ms} ms`)
+        decisions.push(value)
+        await sleep(20)
+      }
+      assert.equal(allowedCount(decisions), 5, 'the in-memory bucket of this instance limits meanwhile')
+      assert.equal(log.count('warn'), 1, JSON.stringify(log.lines))
+      assert.equal(log.count('info'), 0)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
+    }
+  })
+
+  it('serves requests from memory and warns once when Redis is unreachable', async () => {
+    const { limiter, log } = build({ rate: 0.1, burst: 2, url: viaUrl(await closedPort()) })
+    const id = workspace()
+    const decisions: RateLimitDecision[] = []
+    for (let i = 0; i < 10; i++) {
+      for (let j = 0; j < 10; j++) {
+        const { value, ms } = await timed(() => limiter.take(id))
+        assert.ok(ms < QUICK_MS, `take ${i * 10 + j} took ${ms} ms`)
+        decisions.push(value)
+      }
+      await sleep(30)
+    }
+    assert.equal(allowedCount(decisions), 2, 'the in-memory bucket of this instance limits meanwhile')
+    assert.equal(log.count('warn'), 1)
+    assert.equal(log.count('info'), 0)
+    assert.match(log.lines[0]!.msg, /Redis/)
+  })
+
+  it('logs once when Redis fails and once when it recovers', async () => {
+    const proxy = await startProxy(Number(redisUrl.port || 6379), redisUrl.hostname)
+    try {
+      const { limiter, log } = build({ rate: 1000, url: viaUrl(proxy.port) })
+      await untilShared(limiter)
+      const id = workspace()
+      await limiter.take(id)
+      assert.equal(log.lines.length, 0)
+
+      proxy.cut()
+      for (let i = 0; i < 20; i++) {
+        const { value, ms } = await timed(() => limiter.take(id))
+        assert.equal(value.allowed, true)
+        assert.ok(ms < QUICK_MS, `take ${i} took ${ms} ms`)
+        await sleep(10)
+      }
+      assert.deepEqual(levels(log), ['warn'], JSON.stringify(log.lines))
+
+      proxy.restore()
+      for (let i = 0; i < 100 && log.count('info') === 0; i++) {
+        await limiter.take(id)
+        await sleep(50)
+      }
+      await takeMany(limiter, id, 10)
+      assert.deepEqual(levels(log), ['warn', 'info'], JSON.stringify(log.lines))
+      await redis.del(KEY_PREFIX + id)
+      await limiter.take(id)
+      assert.equal(await redis.exists(KEY_PREFIX + id), 1, 'takes reach Redis again')
+
+      proxy.cut()
+      await takeMany(limiter, id, 10)
+      assert.deepEqual(levels(log), ['warn', 'info', 'warn'], JSON.stringify(log.lines))
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('waits at most the command timeout when Redis hangs, then tries it once a second', {
+    timeout: 20_000,
+  }, async () => {
+    const proxy = await startStallingProxy(Number(redisUrl.port || 6379), redisUrl.hostname)
+    try {
+      const { limiter, log } = build({ rate: 0.1, burst: 5, url: viaUrl(proxy.port), redisTimeoutMs: 50 })
+      await untilShared(limiter)
+      proxy.stall()
+      const id = workspace()
+      const decisions: RateLimitDecision[] = []
+      for (let i = 0; i < 3; i++) {
+        const { value, ms } = await timed(() => limiter.take(id))
+        decisions.push(value)
+        assert.ok(ms < QUICK_MS, `take ${i} after Redis hung took ${ms} ms`)
+        if (i === 0)
+          assert.equal(log.count('warn'), 0, `one late answer is not an outage: ${JSON.stringify(log.lines)}`)
+      }
+      assert.equal(log.count('warn'), 1, 'three in a row are')
+      const start = performance.now()
+      decisions.push(...(await takeMany(limiter, id, 50)))
+      assert.equal(allowedCount(decisions), 5, 'the in-memory bucket of this instance limits meanwhile')
+      const probes = Math.floor((performance.now() - start) / 1000)
+      const sent = proxy.sentWhileStalled().split(KEY_PREFIX + id).length - 1
+      assert.ok(sent >= 3 && sent <= 3 + probes, `${sent} takes were sent to a hung Redis`)
+      assert.equal(log.count('warn'), 1)
+    } finally {
+      await proxy.close()
+    }
+  })
+})
