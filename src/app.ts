@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import sjson from 'secure-json-parse'
 import Type from 'typebox'
-import type { Db } from './db/connect.ts'
+import { beginRequest, type Db } from './db/connect.ts'
 import { isUnavailableError } from './db/dialect.ts'
 import { registerAuth } from './http/auth.ts'
 import { registerConditionalRequests } from './http/conditional.ts'
@@ -110,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    beginRequest(db.kysely)
     if (app.draining) reply.header('connection', 'close')
     if (/%00/.test(request.url)) {
       throw new ApiError('invalid_parameter', 'Query parameters and paths must not contain NUL characters')

@@ -26,7 +26,16 @@ export function connect(url: string): Db {
   throw new DatabaseUrlError(`DATABASE_URL must start with sqlite: or postgres://, got "${redactUrl(url)}"`)
 }
 
-const readers = new WeakMap<Kysely<Database>, SQLite.Database>()
+interface Reader {
+  connection: SQLite.Database
+  /**
+   * Moves on whenever this process writes, and at the start of every request: a cached read may skip
+   * checking data_version only while it has not moved (see read-cache.ts).
+   */
+  epoch: number
+}
+
+const readers = new WeakMap<Kysely<Database>, Reader>()
 
 /**
  * The read-only connection that serves hot-path reads made outside a transaction, if `db` has one.
@@ -34,7 +43,17 @@ const readers = new WeakMap<Kysely<Database>, SQLite.Database>()
  * committed data without waiting for it, and synchronously.
  */
 export function sqliteReader(db: Kysely<Database>): SQLite.Database | undefined {
+  return readers.get(db)?.connection
+}
+
+export function sqliteReaderState(db: Kysely<Database>): Reader | undefined {
   return readers.get(db)
+}
+
+/** A request starts: its cached reads check data_version afresh. */
+export function beginRequest(db: Kysely<Database>): void {
+  const reader = readers.get(db)
+  if (reader) reader.epoch++
 }
 
 function connectSqlite(path: string): Db {
@@ -46,14 +65,18 @@ function connectSqlite(path: string): Db {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  const kysely = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
-  })
   // An in-memory database exists only on its own connection: there, every read goes through Kysely.
   const reader = memory ? undefined : new SQLite(path, { readonly: true })
+  const state: Reader | undefined = reader && { connection: withStatementCache(reader), epoch: 0 }
+  const onWrite = () => {
+    if (state) state.epoch++
+  }
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite, onWrite) }),
+  })
   if (reader) {
     reader.pragma('busy_timeout = 5000')
-    readers.set(kysely, withStatementCache(reader))
+    readers.set(kysely, state!)
   }
   return {
     kysely,
@@ -77,7 +100,7 @@ function connectSqlite(path: string): Db {
  * Kysely prepares every statement on every call; preparing costs more than running a small query.
  * Statements are reused by SQL text (better-sqlite3 runs them synchronously, so reuse is safe).
  */
-function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database {
+function withStatementCache(sqlite: SQLite.Database, onWrite?: () => void, max = 500): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>()
   const prepare = (source: string) => {
     let statement = cache.get(source)
@@ -86,6 +109,8 @@ function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database
       statement = sqlite.prepare(source)
       cache.set(source, statement)
     }
+    // Kysely prepares right before it runs, synchronously: a write (its COMMIT included) is seen here.
+    if (onWrite && !statement.reader) onWrite()
     return statement
   }
   return new Proxy(sqlite, {

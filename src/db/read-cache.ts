@@ -1,30 +1,50 @@
 import type { Kysely } from 'kysely'
-import { sqliteReader } from './connect.ts'
+import { sqliteReaderState } from './connect.ts'
 import type { Database } from './types.ts'
 
 interface State<V> {
+  /** The data_version the entries were read at. */
   version: unknown
   entries: Map<string, V>
-  dataVersion: () => unknown
+}
+
+type Reader = NonNullable<ReturnType<typeof sqliteReaderState>>
+
+const memos = new WeakMap<Reader, { version: unknown; checkedAt: number; read: () => unknown }>()
+
+/** The reader's data_version, read again only once this process wrote or a new request began. */
+function dataVersion(reader: Reader): unknown {
+  let memo = memos.get(reader)
+  if (!memo) {
+    const statement = reader.connection.prepare('pragma data_version').pluck()
+    memo = { version: undefined, checkedAt: -1, read: () => statement.get() }
+    memos.set(reader, memo)
+  }
+  if (memo.checkedAt !== reader.epoch) {
+    memo.version = memo.read()
+    memo.checkedAt = reader.epoch
+  }
+  return memo.version
 }
 
 /**
- * A read-through cache for SQLite that can never serve stale data: SQLite's `data_version` changes
- * whenever any connection (ours, or another process's) commits, and every change empties the cache.
+ * A read-through cache for SQLite that never serves data older than the request reading it: SQLite's
+ * `data_version` changes whenever any connection (ours, or another process's) commits, and every change
+ * empties the cache. It is read once per request at most: a second cached read of the same request reuses
+ * it unless this process wrote meanwhile, so a request sees the database as of its first read or later.
  * Reads inside a transaction, and every read on PostgreSQL, go straight to the database.
  */
 export function versionedCache<V>(max = 20_000) {
-  const states = new WeakMap<Kysely<Database>, State<V>>()
+  const states = new WeakMap<Reader, State<V>>()
   return async function cached(db: Kysely<Database>, key: string, load: () => Promise<V | undefined>) {
-    const reader = sqliteReader(db)
+    const reader = sqliteReaderState(db)
     if (!reader) return load()
-    let state = states.get(db)
+    let state = states.get(reader)
     if (!state) {
-      const statement = reader.prepare('pragma data_version').pluck()
-      state = { version: undefined, entries: new Map(), dataVersion: () => statement.get() }
-      states.set(db, state)
+      state = { version: undefined, entries: new Map() }
+      states.set(reader, state)
     }
-    const version = state.dataVersion()
+    const version = dataVersion(reader)
     if (version !== state.version) {
       state.entries.clear()
       state.version = version
