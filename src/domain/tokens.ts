@@ -37,3 +37,28 @@ export function hasScope(granted: readonly string[], needed: Scope): boolean {
   if (needed.endsWith(':read')) return granted.includes(needed.replace(/:read$/, ':write'))
   return false
 }
+
+export type Level = 'read' | 'write' | 'none'
+
+/** Qwoty-style permissions of a set of scopes: write includes read, '*' is write everywhere. */
+export function permissionsOf(scopes: readonly string[]): Record<Resource, Level> {
+  const level = (resource: Resource): Level =>
+    hasScope(scopes, `${resource}:write`) ? 'write' : hasScope(scopes, `${resource}:read`) ? 'read' : 'none'
+  return {
+    customers: level('customers'),
+    contacts: level('contacts'),
+    addresses: level('addresses'),
+    segments: level('segments'),
+    tokens: level('tokens'),
+  }
+}
+
+/** The scopes that grant Qwoty-style permissions, in resource order; 'none' and omitted grant nothing. */
+export function scopesOf(permissions: Partial<Record<Resource, Level>>): Scope[] {
+  const scopes: Scope[] = []
+  for (const resource of RESOURCES) {
+    const level = permissions[resource]
+    if (level === 'read' || level === 'write') scopes.push(`${resource}:${level}`)
+  }
+  return scopes
+}

@@ -44,6 +44,11 @@ export interface PageResult<R> {
   next_cursor: string | null
 }
 
+/** A page as every list answers it. */
+export function pageBody<R>(page: PageResult<R>) {
+  return { success: true as const, data: page.rows, has_more: page.has_more, next_cursor: page.next_cursor }
+}
+
 type SortColumn = 'created_at' | 'updated_at'
 
 interface Position {

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { underPrecondition } from '../../http/conditional.ts'
 import { notFound } from '../../http/errors.ts'
-import { Page } from '../../http/pagination.ts'
+import { Page, pageBody } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
 import { Address, AddressListQuery, CreateAddressBody, UpdateAddressBody } from './schema.ts'
 import { createAddress, deleteAddress, findAddress, listAddresses, updateAddress } from './store.ts'
@@ -35,12 +35,7 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     async (request) => {
       const { limit, cursor, ...filters } = request.query
       const page = await listAddresses(db, request.auth.workspaceId, filters, { limit, cursor })
-      return {
-        success: true as const,
-        data: page.rows,
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
-      }
+      return pageBody(page)
     },
   )
 

@@ -5,7 +5,7 @@ import type { Database } from '../../db/types.ts'
 import { requireScope } from '../../http/auth.ts'
 import { underPrecondition } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { Page } from '../../http/pagination.ts'
+import { Page, pageBody } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success, Warnings } from '../../http/schemas.ts'
 import { Address } from '../addresses/schema.ts'
 import { listAddressesOfCustomer } from '../addresses/store.ts'
@@ -64,12 +64,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
     },
     async (request) => {
       const page = await listCustomers(db, request.auth.workspaceId, request.query)
-      return {
-        success: true as const,
-        data: page.rows,
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
-      }
+      return pageBody(page)
     },
   )
 

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { underPrecondition } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { Page } from '../../http/pagination.ts'
+import { Page, pageBody } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
 import { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
 import { createSegment, deleteSegment, findSegment, listSegments, updateSegment } from './store.ts'
@@ -43,12 +43,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     },
     async (request) => {
       const page = await listSegments(db, request.auth.workspaceId, request.query)
-      return {
-        success: true as const,
-        data: page.rows,
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
-      }
+      return pageBody(page)
     },
   )
 

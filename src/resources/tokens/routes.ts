@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
-import { hasScope, isScope, type Scope } from '../../domain/tokens.ts'
+import { hasScope, isScope, type Scope, scopesOf } from '../../domain/tokens.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { Page } from '../../http/pagination.ts'
+import { Page, pageBody } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
 import { Token, TokenCreate, TokenCreated, TokenListQuery } from './schema.ts'
-import { createToken, listTokens, revokeToken, scopesOf, toToken } from './store.ts'
+import { createToken, listTokens, revokeToken, toToken } from './store.ts'
 
 const bodyErrors = [
   'validation_failed',
@@ -73,12 +73,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
     },
     async (request) => {
       const page = await listTokens(db, request.auth.workspaceId, request.query)
-      return {
-        success: true as const,
-        data: page.rows,
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
-      }
+      return pageBody(page)
     },
   )
 

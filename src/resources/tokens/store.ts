@@ -4,9 +4,9 @@ import { nowIso, toWireTime } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import { versionedCache } from '../../db/read-cache.ts'
 import type { ApiTokenTable, Database } from '../../db/types.ts'
-import { generateSecret, hashSecret, hasScope, RESOURCES, type Scope } from '../../domain/tokens.ts'
+import { generateSecret, hashSecret, permissionsOf, type Scope } from '../../domain/tokens.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
-import type { Level, Permissions, Token } from './schema.ts'
+import type { Token } from './schema.ts'
 
 export interface NewToken {
   workspaceId: string
@@ -69,29 +69,6 @@ type TokenRow = Pick<
   Selectable<ApiTokenTable>,
   'id' | 'name' | 'scopes' | 'last4' | 'expires_at' | 'created_at' | 'last_used_at'
 >
-
-/** Qwoty-style permissions of a set of scopes: write includes read, '*' is write everywhere. */
-export function permissionsOf(scopes: readonly string[]): Permissions {
-  const level = (resource: (typeof RESOURCES)[number]): Level =>
-    hasScope(scopes, `${resource}:write`) ? 'write' : hasScope(scopes, `${resource}:read`) ? 'read' : 'none'
-  return {
-    customers: level('customers'),
-    contacts: level('contacts'),
-    addresses: level('addresses'),
-    segments: level('segments'),
-    tokens: level('tokens'),
-  }
-}
-
-/** The scopes that grant Qwoty-style permissions, in resource order; 'none' and omitted grant nothing. */
-export function scopesOf(permissions: Partial<Permissions>): Scope[] {
-  const scopes: Scope[] = []
-  for (const resource of RESOURCES) {
-    const level = permissions[resource]
-    if (level === 'read' || level === 'write') scopes.push(`${resource}:${level}`)
-  }
-  return scopes
-}
 
 export function toToken(row: TokenRow): Token {
   const scopes = row.scopes.split(' ').filter(Boolean)
