@@ -11,6 +11,8 @@ export interface Auth {
   workspaceId: string
   tokenId: string
   scopes: string[]
+  /** When the calling token expires (ISO), or null: a token it creates cannot outlive it. */
+  expiresAt: string | null
 }
 
 declare module 'fastify' {
@@ -97,7 +99,12 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>, limiter
     if (!hasScope(scopes, needed)) {
       throw new ApiError('insufficient_scope', `This token lacks the '${needed}' permission`)
     }
-    request.auth = { workspaceId: token.workspace_id, tokenId: token.id, scopes }
+    request.auth = {
+      workspaceId: token.workspace_id,
+      tokenId: token.id,
+      scopes,
+      expiresAt: token.expires_at === null ? null : toStoredTime(token.expires_at),
+    }
     if (limiter) {
       // Per workspace, so it needs the token; checked before the route does any work.
       const decision = await limiter.take(token.workspace_id)

@@ -19,6 +19,7 @@ const bodyErrors = [
 function checkCreate(
   body: TokenCreate,
   granted: readonly string[],
+  grantorExpiresAt: string | null,
 ): { scopes: Scope[]; expiresAt: string | null } {
   const problems: string[] = []
   if (body.permissions !== undefined && body.scopes !== undefined) {
@@ -31,6 +32,15 @@ function checkCreate(
     if (Number.isNaN(at)) problems.push("Field 'expires_at' must be an ISO 8601 date-time")
     else if (at <= Date.now()) problems.push("Field 'expires_at' must be in the future")
     else expiresAt = new Date(at).toISOString()
+  }
+  // Nor can it outlive the token that creates it: an expiring token hands out expiring tokens.
+  if (grantorExpiresAt !== null) {
+    if (expiresAt === null && body.expires_at === undefined) expiresAt = grantorExpiresAt
+    else if (expiresAt !== null && expiresAt > grantorExpiresAt) {
+      problems.push(
+        `Field 'expires_at' must not be later than this token's own expiry, ${grantorExpiresAt.slice(0, 19)}Z`,
+      )
+    }
   }
   const own = granted.filter(isScope)
   const scopes = body.scopes ?? (body.permissions ? scopesOf(body.permissions) : own)
@@ -87,14 +97,15 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
         description:
           'Creates a token of the workspace and answers with its secret, `token`, shown this once only. ' +
           'Its permissions are given as Qwoty-style `permissions` or as `scopes`, not both; with neither, ' +
-          'it gets the scopes of the token that creates it. A token cannot grant what it does not hold ' +
+          'it gets the scopes of the token that creates it. A token cannot grant what it does not hold, nor ' +
+          'outlive the token that creates it (which is also its default expiry) ' +
           "(403 `insufficient_scope`): `write` covers `read`, and only a `'*'` token can grant `'*'`.",
         body: TokenCreate,
         response: { 201: Success(TokenCreated), ...errors(...bodyErrors, 'invalid_token') },
       },
     },
     async (request, reply) => {
-      const { scopes, expiresAt } = checkCreate(request.body, request.auth.scopes)
+      const { scopes, expiresAt } = checkCreate(request.body, request.auth.scopes, request.auth.expiresAt)
       const { row, secret } = await createToken(db, {
         workspaceId: request.auth.workspaceId,
         name: request.body.name.trim(),

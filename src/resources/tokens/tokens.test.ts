@@ -211,6 +211,27 @@ describe('POST /api/tokens', () => {
   after(() => t.close())
   const { create, customers } = requests(() => t)
 
+  it('never lets an expiring token create one that outlives it', async () => {
+    const tenant = await buildTenant(t.db)
+    const soon = new Date(Date.now() + 3_600_000)
+    soon.setMilliseconds(0)
+    const expiring = await buildToken(t.db, tenant.workspaceId, ['*'], soon.toISOString())
+    const inherits = await create({ name: 'child' }, expiring.auth)
+    assert.equal(inherits.statusCode, 201, inherits.body)
+    assert.equal(inherits.json().data.expires_at, `${soon.toISOString().slice(0, 19)}Z`)
+    const later = await create(
+      { name: 'later', expires_at: new Date(Date.now() + 86_400_000).toISOString() },
+      expiring.auth,
+    )
+    assert.equal(later.statusCode, 400)
+    assert.match(later.json().details[0], /must not be later than this token's own expiry/)
+    const sooner = await create(
+      { name: 'sooner', expires_at: new Date(Date.now() + 60_000).toISOString() },
+      expiring.auth,
+    )
+    assert.equal(sooner.statusCode, 201)
+  })
+
   it('creates a token from Qwoty-style permissions and shows its secret once, keys in order', async () => {
     const tenant = await buildTenant(t.db)
     const res = await create(
