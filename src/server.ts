@@ -30,9 +30,7 @@ export async function serve(
         `Created workspace "Default" (${workspace.id}) and an all-scopes API token. It is shown only this once:`,
       )
       print(`  ${secret}`)
-      print(
-        `Try it: curl ${base}/api/customers/00000000-0000-0000-0000-000000000000 -H "Authorization: Bearer ${secret}"`,
-      )
+      print(`Try it: curl ${base}/api/customers -H "Authorization: Bearer ${secret}"`)
     }
     app = await buildApp({
       db,

@@ -232,7 +232,10 @@ describe('quoin serve', () => {
       const secret = /\n\s+(qwoty_\S+)\n/.exec(server.output())?.[1]
       assert.ok(secret, server.output())
       assert.match(server.output(), /Created workspace "Default"/)
-      assert.match(server.output(), /curl http:\/\/127\.0\.0\.1:0\/api\/customers\//)
+      assert.match(
+        server.output(),
+        /curl http:\/\/127\.0\.0\.1:0\/api\/customers -H "Authorization: Bearer qwoty_/,
+      )
 
       const url = `http://127.0.0.1:${server.port}/api/customers/00000000-0000-4000-8000-000000000000`
       // Requests in flight on open connections when SIGTERM arrives are answered (or refused with a 503
