@@ -5,11 +5,8 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './types.ts'
 
-export type DialectName = 'sqlite' | 'postgres'
-
 export interface Db {
   kysely: Kysely<Database>
-  dialect: DialectName
   /** Answers whether the database responds to a trivial query. */
   ping(): Promise<boolean>
   close(): Promise<void>
@@ -42,11 +39,7 @@ const readers = new WeakMap<Kysely<Database>, Reader>()
  * Kysely funnels SQLite through one connection behind a mutex; in WAL mode a second connection reads
  * committed data without waiting for it, and synchronously.
  */
-export function sqliteReader(db: Kysely<Database>): SQLite.Database | undefined {
-  return readers.get(db)?.connection
-}
-
-export function sqliteReaderState(db: Kysely<Database>): Reader | undefined {
+export function sqliteReader(db: Kysely<Database>): Reader | undefined {
   return readers.get(db)
 }
 
@@ -80,7 +73,6 @@ function connectSqlite(path: string): Db {
   }
   return {
     kysely,
-    dialect: 'sqlite',
     async ping() {
       try {
         sqlite.prepare('select 1').get()
@@ -137,7 +129,6 @@ function connectPostgres(url: string): Db {
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return {
     kysely,
-    dialect: 'postgres',
     async ping() {
       try {
         await pool.query('select 1')

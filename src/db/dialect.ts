@@ -76,9 +76,3 @@ export function inTransaction<T>(
 ): Promise<T> {
   return db.isTransaction ? fn(db) : db.transaction().execute(fn)
 }
-
-/** True when an error is a unique-constraint violation. */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-}

@@ -36,7 +36,7 @@ function compile<P extends Params, R>(
   const slots = compiled.parameters.map((p) =>
     typeof p === 'string' && p.startsWith(SENTINEL) ? p.slice(SENTINEL.length) : undefined,
   )
-  const reader = sqliteReader(db)
+  const reader = sqliteReader(db)?.connection
   return async (params) => {
     const parameters = slots.map((slot, i) => (slot === undefined ? compiled.parameters[i] : params[slot]))
     if (reader) return reader.prepare(compiled.sql).all(parameters) as R[]

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { sqliteReaderState } from './connect.ts'
+import { sqliteReader } from './connect.ts'
 import type { Database } from './types.ts'
 
 interface State<V> {
@@ -8,7 +8,7 @@ interface State<V> {
   entries: Map<string, V>
 }
 
-type Reader = NonNullable<ReturnType<typeof sqliteReaderState>>
+type Reader = NonNullable<ReturnType<typeof sqliteReader>>
 
 const memos = new WeakMap<Reader, { version: unknown; checkedAt: number; read: () => unknown }>()
 
@@ -37,7 +37,7 @@ function dataVersion(reader: Reader): unknown {
 export function versionedCache<V>(max = 20_000) {
   const states = new WeakMap<Reader, State<V>>()
   return async function cached(db: Kysely<Database>, key: string, load: () => Promise<V | undefined>) {
-    const reader = sqliteReaderState(db)
+    const reader = sqliteReader(db)
     if (!reader) return load()
     let state = states.get(reader)
     if (!state) {

@@ -9,7 +9,6 @@ const STATUS = {
   insufficient_scope: 403,
   not_found: 404,
   route_not_found: 404,
-  method_not_allowed: 405,
   conflict: 409,
   idempotency_in_progress: 409,
   precondition_failed: 412,

@@ -7,7 +7,7 @@ import { withVersion } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import { isContactOfCustomer, NO_SUCH_CUSTOMER, touchContacts } from '../contacts/store.ts'
-import { customerExists, touchCustomer } from '../customers/store.ts'
+import { customerExists, deleteCustomerPart, touchCustomer } from '../customers/store.ts'
 import type { Address, CreateAddressBody, UpdateAddressBody } from './schema.ts'
 
 export interface AddressFilters {
@@ -234,14 +234,6 @@ export function deleteAddress(db: Kysely<Database>, workspaceId: string, id: str
     const at = nowIso()
     await touchCustomer(trx, workspaceId, address.customer_id, at)
     await touchContacts(trx, workspaceId, [address.contact_id], at)
-    const { numUpdatedRows } = await trx
-      .updateTable('addresses')
-      .set({ deleted_at: at, deletion_id: uuidv7() })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', addressId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    // Deleted by a concurrent request since it was read: throwing also undoes the touch above.
-    if (numUpdatedRows === 0n) throw notFound('Address')
+    await deleteCustomerPart(trx, 'addresses', workspaceId, addressId, at)
   })
 }

@@ -14,7 +14,7 @@ import type { ContactTable, Database } from '../../db/types.ts'
 import { withVersion } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
-import { customerExists, touchCustomer } from '../customers/store.ts'
+import { customerExists, deleteCustomerPart, touchCustomer } from '../customers/store.ts'
 import type { Contact, CreateContactBody, UpdateContactBody } from './schema.ts'
 
 export interface ContactFilters {
@@ -292,15 +292,7 @@ export function deleteContact(db: Kysely<Database>, workspaceId: string, id: str
     if (!contact) throw notFound('Contact')
     const at = nowIso()
     await touchCustomer(trx, workspaceId, contact.customer_id, at)
-    const { numUpdatedRows } = await trx
-      .updateTable('contacts')
-      .set({ deleted_at: at, deletion_id: uuidv7() })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', contactId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    // Deleted by a concurrent request since it was read: throwing also undoes the touch above.
-    if (numUpdatedRows === 0n) throw notFound('Contact')
+    await deleteCustomerPart(trx, 'contacts', workspaceId, contactId, at)
     await trx
       .updateTable('addresses')
       .set({ contact_id: null, updated_at: at })

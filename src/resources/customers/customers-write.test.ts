@@ -191,17 +191,6 @@ describe('POST /api/customers', () => {
     assert.deepEqual(a.json().details, ["Field 'segment_id' does not name a segment of this workspace"])
   })
 
-  it('answers 415 or 400 to a body that is not JSON', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/customers',
-      headers: { ...tenant.auth, 'content-type': 'application/json' },
-      payload: '{"name": ',
-    })
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().code, 'invalid_json')
-  })
-
   it('answers 401 without a token, 403 with customers:read only', async () => {
     assert.equal((await call('POST', '/api/customers', VALID, {})).statusCode, 401)
     const reader = await buildToken(t.db, tenant.workspaceId, ['customers:read'])

@@ -15,6 +15,7 @@ import { Customer, CustomerCreate, CustomerListQuery, CustomerPatch, CustomerQue
 import { checkCustomerWrite, writingCustomer } from './service.ts'
 import {
   createCustomer,
+  customerExists,
   deleteCustomer,
   findCustomer,
   listCustomers,
@@ -146,7 +147,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
     async (request) => {
       const { workspaceId } = request.auth
       const { id } = request.params
-      await load(workspaceId, id)
+      // Another workspace's customer is a 404 before any check of the body can say anything about it.
+      if (!(await customerExists(db, workspaceId, id))) throw notFound('Customer')
       const warnings = await checkCustomerWrite(db, workspaceId, request.body)
       const updated = await underPrecondition(db, request, { table: 'customers', workspaceId, id }, (trx) =>
         writingCustomer(() => updateCustomer(trx, workspaceId, id, request.body)),

@@ -8,7 +8,6 @@ import {
   Text,
   Timestamp,
   Uuid,
-  Warnings,
 } from '../../http/schemas.ts'
 
 export const CUSTOMER_TYPES = ['company', 'individual'] as const
@@ -99,8 +98,8 @@ export const CustomerQuery = Type.Object(
   {
     expand: Type.Optional(
       Type.String({
-        pattern: '^(contacts|addresses)(,(contacts|addresses))*$',
-        'x-format-hint': 'must be a comma-separated list of: contacts, addresses',
+        pattern: `^(${EXPANDABLE.join('|')})(,(${EXPANDABLE.join('|')}))*$`,
+        'x-format-hint': `must be a comma-separated list of: ${EXPANDABLE.join(', ')}`,
         description: 'Adds `contacts` and/or `addresses` arrays of full objects beside the id arrays',
         examples: ['contacts,addresses'],
       }),
@@ -144,6 +143,3 @@ export const CustomerListQuery = Type.Object(
   { additionalProperties: false },
 )
 export type CustomerListQuery = Type.Static<typeof CustomerListQuery>
-
-export const CustomerWrite = (data: ReturnType<typeof Type.Object>) =>
-  Type.Object({ success: Type.Literal(true), data, warnings: Warnings })

@@ -13,6 +13,7 @@ import { versionedCache } from '../../db/read-cache.ts'
 import type { Database } from '../../db/types.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
 import { withVersion } from '../../http/conditional.ts'
+import { notFound } from '../../http/errors.ts'
 import { type PageResult, paginate } from '../../http/pagination.ts'
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
@@ -345,4 +346,26 @@ export async function touchCustomer(db: Kysely<Database>, workspaceId: string, i
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .execute()
+}
+
+/**
+ * Soft-deletes one live contact or address as a deletion of its own, once its customer has been touched
+ * in the same transaction. A concurrent request that deleted it first makes this a 404, and the throw
+ * undoes the touch.
+ */
+export async function deleteCustomerPart(
+  trx: Kysely<Database>,
+  table: 'contacts' | 'addresses',
+  workspaceId: string,
+  id: string,
+  at: string,
+) {
+  const { numUpdatedRows } = await trx
+    .updateTable(table)
+    .set({ deleted_at: at, deletion_id: uuidv7() })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  if (numUpdatedRows === 0n) throw notFound(table === 'contacts' ? 'Contact' : 'Address')
 }
