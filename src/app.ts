@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from 'fastify'
 import sjson from 'secure-json-parse'
 import Type from 'typebox'
 import { beginRequest, type Db } from './db/connect.ts'
 import { isUnavailableError } from './db/dialect.ts'
+import { isUuid } from './domain/ids.ts'
 import { registerAuth } from './http/auth.ts'
 import { registerConditionalRequests } from './http/conditional.ts'
-import { ApiError, errorBody } from './http/errors.ts'
+import { clientErrorHandler, frameworkErrors, registerEdges } from './http/edges.ts'
+import { ApiError, errorBody, notFound } from './http/errors.ts'
 import { registerHygiene } from './http/hygiene.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 import { registerOpenApi } from './http/openapi.ts'
@@ -47,6 +49,10 @@ declare module 'fastify' {
     /** Set when shutting down: /ready answers 503 and every response closes its connection. */
     draining: boolean
   }
+  interface FastifyContextConfig {
+    /** What a route's `:id` names, for its 404 ("Customer not found"). */
+    noun?: string
+  }
 }
 
 export const VERSION = '0.1.0'
@@ -72,25 +78,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
     schemaErrorFormatter: (errors, dataVar) => validationError(errors, dataVar),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids are opaque: a long one is a 404 like any unknown id, not a refusal of the path.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
   // NUL cannot be stored in PostgreSQL text, and SQLite's LIKE stops at it: refused everywhere alike.
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string
-    if (text.trim() === '') return done(null, undefined)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      // Prototype poisoning refused as Fastify's own parser does; NUL refused (see refuseNul).
-      const reviver = text.includes('\\u0000') ? refuseNul : undefined
-      done(null, sjson.parse(text, reviver, { protoAction: 'error', constructorAction: 'error' }))
+      done(null, parseJsonBody(body as Buffer, request.headers['content-type']))
     } catch (err) {
-      if (err instanceof ApiError) return done(err, undefined)
-      done(
-        new ApiError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`),
-        undefined,
-      )
+      done(err as ApiError, undefined)
     }
   })
   app.removeContentTypeParser('text/plain')
@@ -107,6 +108,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routeList.push({ method, url: route.url, scope: route.config?.scope })
     }
+    // An id that is not a UUID names nothing: the route's 404, before its body is even checked.
+    const noun = route.config?.noun
+    if (noun) route.preValidation = [...[route.preValidation ?? []].flat(), opaqueId(noun)]
   })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
@@ -144,13 +148,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (apiError.headers) reply.headers(apiError.headers)
     return reply.status(apiError.status).send(errorBody(apiError))
   })
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]
-    reply
-      .status(404)
-      .send(errorBody(new ApiError('route_not_found', `No route for ${request.method} ${path}`)))
-  })
 
+  registerEdges(app, VERSION)
   await registerHygiene(app, options.corsOrigins ?? [])
   await registerOpenApi(app, VERSION)
 
@@ -201,9 +200,60 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 
-function refuseNul(_key: string, value: unknown) {
-  if (typeof value === 'string' && value.includes('\u0000')) {
-    throw new ApiError('validation_failed', 'Validation error', ['Strings must not contain NUL characters'])
+function opaqueId(noun: string) {
+  return async (request: FastifyRequest) => {
+    const id = (request.params as { id?: string } | undefined)?.id
+    if (id !== undefined && !isUuid(id)) throw notFound(noun)
+  }
+}
+
+/**
+ * A JSON body decoded with the charset it declares (UTF-8 when it declares none), or a 4xx: bytes that are
+ * not valid in that charset, or a charset nobody decodes, are refused rather than stored as U+FFFD.
+ */
+function parseJsonBody(body: Buffer, contentType: string | undefined): unknown {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1] ?? 'utf-8'
+  let decoder: TextDecoder
+  try {
+    decoder = new TextDecoder(charset, { fatal: true })
+  } catch {
+    throw new ApiError(
+      'unsupported_media_type',
+      `Unsupported charset '${charset}': send the body as UTF-8 (Content-Type: application/json; charset=utf-8)`,
+    )
+  }
+  let text: string
+  try {
+    text = decoder.decode(body)
+  } catch {
+    throw new ApiError('invalid_json', `Request body is not valid ${decoder.encoding.toUpperCase()}`)
+  }
+  if (text.trim() === '') return undefined
+  // Escapes may spell NUL (PostgreSQL text cannot hold it) or half a surrogate pair (SQLite and
+  // PostgreSQL would each store a different replacement): both are refused, alike on every database.
+  const reviver = /\\u(0000|[dD][89a-fA-F])/.test(text) ? refuseUnstorable : undefined
+  try {
+    // Prototype poisoning refused as Fastify's own parser does.
+    return sjson.parse(text, reviver, { protoAction: 'error', constructorAction: 'error' })
+  } catch (err) {
+    if (err instanceof ApiError) throw err
+    throw new ApiError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+
+function refuseUnstorable(key: string, value: unknown) {
+  for (const text of [key, value]) {
+    if (typeof text !== 'string') continue
+    if (text.includes('\u0000')) {
+      throw new ApiError('validation_failed', 'Validation error', ['Strings must not contain NUL characters'])
+    }
+    if (LONE_SURROGATE.test(text)) {
+      throw new ApiError('validation_failed', 'Validation error', [
+        'Strings must be valid Unicode: a \\u escape names half of a surrogate pair',
+      ])
+    }
   }
   return value
 }

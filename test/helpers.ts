@@ -10,7 +10,7 @@ import { connect, type Db } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import type { Scope } from '../src/domain/tokens.ts'
 import { createToken } from '../src/resources/tokens/store.ts'
-import { createWorkspace } from '../src/resources/workspaces/store.ts'
+import { createWorkspace, type WorkspaceSettings } from '../src/resources/workspaces/store.ts'
 
 export const dialect: 'sqlite' | 'postgres' = process.env.QUOIN_TEST_DB === 'postgres' ? 'postgres' : 'sqlite'
 
@@ -83,8 +83,8 @@ export async function buildTestApp(
   }
 }
 
-export async function buildWorkspace(db: Db, name = 'Test workspace') {
-  return createWorkspace(db.kysely, { name })
+export async function buildWorkspace(db: Db, name = 'Test workspace', settings?: Partial<WorkspaceSettings>) {
+  return createWorkspace(db.kysely, { name, ...(settings ? { settings } : {}) })
 }
 
 export async function buildToken(
@@ -98,8 +98,8 @@ export async function buildToken(
 }
 
 /** A workspace with an all-scopes token: the usual starting point of a test. */
-export async function buildTenant(db: Db, scopes: Scope[] = ['*']) {
-  const workspace = await buildWorkspace(db)
+export async function buildTenant(db: Db, scopes: Scope[] = ['*'], settings?: Partial<WorkspaceSettings>) {
+  const workspace = await buildWorkspace(db, 'Test workspace', settings)
   const token = await buildToken(db, workspace.id, scopes)
   return { workspaceId: workspace.id, ...token }
 }

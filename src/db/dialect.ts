@@ -2,6 +2,7 @@
 import { type Kysely, PostgresAdapter, type Simplify, sql } from 'kysely'
 import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres'
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite'
+import { isUuid } from '../domain/ids.ts'
 import type { Database } from './types.ts'
 
 export function isPostgres(db: Kysely<Database>): boolean {
@@ -61,6 +62,11 @@ export function isUnavailableError(err: unknown): boolean {
 export function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+}
+
+/** `column` equals the id `value`, ignoring case; an id that is not a UUID matches nothing. */
+export function idEquals(column: string, value: string) {
+  return isUuid(value) ? sql<boolean>`${sql.ref(column)} = ${value.toLowerCase()}` : sql<boolean>`1 = 0`
 }
 
 /** `column` contains `text`, ignoring case (ASCII case on SQLite), with LIKE's wildcards taken literally. */

@@ -2,15 +2,35 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, Postgres
 import * as m0001 from './migrations/0001_initial.ts'
 import * as m0002 from './migrations/0002_customer_records.ts'
 import * as m0003 from './migrations/0003_api_guarantees.ts'
+import * as m0004 from './migrations/0004_first_contact.ts'
 import type { Database } from './types.ts'
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_customer_records': m0002,
   '0003_api_guarantees': m0003,
+  '0004_first_contact': m0004,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
+
+/**
+ * The schema Quoin's tables go to on PostgreSQL: the first of the search path (as DATABASE_URL's
+ * `options=-c search_path=…` sets it), created if it does not exist yet.
+ */
+async function ensureSchema(db: Kysely<Database>): Promise<string | undefined> {
+  const current = (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s
+  if (current) return current
+  const path = (await sql<{ p: string }>`select current_setting('search_path') as p`.execute(db)).rows[0]?.p
+  const first = path
+    ?.split(',')
+    .map((s) => s.trim())
+    .find((s) => s !== '' && s !== '"$user"')
+  if (!first) return undefined
+  const name = first.startsWith('"') ? first.slice(1, -1).replace(/""/g, '"') : first.toLowerCase()
+  await sql`create schema if not exists ${sql.id(name)}`.execute(db)
+  return name
+}
 
 export interface MigrateResult {
   applied: string[]
@@ -20,9 +40,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateResu
   // On PostgreSQL, Kysely looks for its bookkeeping tables in every schema of the search path unless told
   // which one: name the current schema, so that two Quoin schemas in one database never see each other's.
   const migrationTableSchema =
-    db.getExecutor().adapter instanceof PostgresAdapter
-      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
-      : undefined
+    db.getExecutor().adapter instanceof PostgresAdapter ? await ensureSchema(db) : undefined
   const migrator = new Migrator({
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
     db,

@@ -9,6 +9,8 @@ export interface WorkspaceTable {
   id: string
   name: string
   tax_id_validation: ColumnType<TaxIdValidation, TaxIdValidation | undefined, TaxIdValidation>
+  /** ISO 3166-1 alpha-2: the country of national phone numbers written without a prefix. */
+  default_country: ColumnType<string, string | undefined, string>
   created_at: Timestamp
 }
 

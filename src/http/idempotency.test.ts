@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
+import { v7 as uuidv7 } from 'uuid'
 import { buildTenant, buildTestApp, type TestContext } from '../../test/helpers.ts'
-import { purgeIdempotencyKeys } from './idempotency.ts'
+import { fingerprint, purgeIdempotencyKeys } from './idempotency.ts'
 
 let t: TestContext
 let tenant: Awaited<ReturnType<typeof buildTenant>>
@@ -45,19 +45,38 @@ describe('Idempotency-Key', () => {
   })
 
   it('keeps a 4xx answer too, and replays it', async () => {
-    const first = await post('bad-tax', {
-      name: 'Bad',
-      type: 'company',
-      tax_ids: [{ tax: 'SIREN', tax_value: '123456789' }],
-    })
+    const body = { name: 'Bad', type: 'company', segment_id: uuidv7() }
+    const first = await post('bad-segment', body)
     assert.equal(first.statusCode, 400)
-    const retry = await post('bad-tax', {
-      name: 'Bad',
-      type: 'company',
-      tax_ids: [{ tax: 'SIREN', tax_value: '123456789' }],
-    })
+    const retry = await post('bad-segment', body)
     assert.equal(retry.statusCode, 400)
     assert.equal(retry.headers['idempotent-replayed'], 'true')
+    assert.equal(retry.body, first.body)
+  })
+
+  it('takes the same body with its keys in another order, or padded with spaces, as the same request', async () => {
+    const first = await post('reordered', { name: 'Ordered', type: 'company', id_crm: 'crm-o' })
+    assert.equal(first.statusCode, 201)
+    for (const again of [
+      { id_crm: 'crm-o', type: 'company', name: 'Ordered' },
+      { type: 'company', name: ' Ordered ', id_crm: 'crm-o ' },
+    ]) {
+      const retry = await post('reordered', again)
+      assert.equal(retry.statusCode, 201, retry.body)
+      assert.equal(retry.headers['idempotent-replayed'], 'true')
+      assert.equal(retry.body, first.body)
+    }
+    assert.equal(await count('Ordered'), 1)
+    const other = await post('reordered', { id_crm: 'crm-other', type: 'company', name: 'Ordered' })
+    assert.equal(other.statusCode, 422)
+  })
+
+  it('fingerprints the query string by meaning too: parameters in any order', () => {
+    const a = fingerprint({ method: 'POST', url: '/api/x?b=2&a=1', body: { k: [1, { y: 1, z: 2 }] } })
+    const b = fingerprint({ method: 'POST', url: '/api/x?a=1&b=2', body: { k: [1, { z: 2, y: 1 }] } })
+    assert.equal(a, b)
+    const c = fingerprint({ method: 'POST', url: '/api/x?a=1&b=2', body: { k: [{ z: 2, y: 1 }, 1] } })
+    assert.notEqual(a, c, 'the order of an array is part of its meaning')
   })
 
   it('answers 422 to the same key with another body, path or method', async () => {
@@ -92,9 +111,11 @@ describe('Idempotency-Key', () => {
       .values({
         workspace_id: tenant.workspaceId,
         key: 'running',
-        fingerprint: createHash('sha256')
-          .update(`POST /api/customers\n${JSON.stringify({ name: 'Waits', type: 'company' })}`)
-          .digest('hex'),
+        fingerprint: fingerprint({
+          method: 'POST',
+          url: '/api/customers',
+          body: { type: 'company', name: 'Waits' },
+        }),
         status: null,
         response: null,
         etag: null,

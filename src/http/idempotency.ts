@@ -25,9 +25,27 @@ const ABANDONED_MS = 60_000
 const KEY = /^[\x21-\x7e]{1,255}$/
 const WRITES = new Set(['POST', 'PATCH', 'DELETE'])
 
-function fingerprint(request: FastifyRequest): string {
+/** JSON with every object's keys sorted: two bodies that mean the same have the same text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort()
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+  }
+  return JSON.stringify(value ?? null)
+}
+
+/**
+ * What a request means, not how it was written: the path with its query parameters sorted, and the body
+ * as validated (keys in any order, surrounding spaces trimmed).
+ */
+export function fingerprint(request: Pick<FastifyRequest, 'method' | 'url' | 'body'>): string {
+  const at = request.url.indexOf('?')
+  const path = at < 0 ? request.url : request.url.slice(0, at)
+  const params = new URLSearchParams(at < 0 ? '' : request.url.slice(at + 1))
+  params.sort()
   return createHash('sha256')
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .update(`${request.method} ${path}?${params}\n${canonical(request.body)}`)
     .digest('hex')
 }
 

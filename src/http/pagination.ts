@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream'
+import type { FastifyReply } from 'fastify'
 import type { SelectQueryBuilder } from 'kysely'
 import Type, { type TSchema } from 'typebox'
 import { toStoredTime } from '../db/dialect.ts'
@@ -13,8 +15,7 @@ export const PageParams = {
     Type.Integer({
       minimum: 1,
       maximum: MAX_LIMIT,
-      default: DEFAULT_LIMIT,
-      description: 'Page size, 1 to 1000',
+      description: `Page size, 1 to ${MAX_LIMIT}; ${DEFAULT_LIMIT} when omitted`,
     }),
   ),
   cursor: Type.Optional(
@@ -47,6 +48,55 @@ export interface PageResult<R> {
 /** A page as every list answers it. */
 export function pageBody<R>(page: PageResult<R>) {
   return { success: true as const, data: page.rows, has_more: page.has_more, next_cursor: page.next_cursor }
+}
+
+/** The query parameters of a list Qwoty documents as a whole list: a page only when asked for one. */
+export const WholeListParams = {
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_LIMIT,
+      description:
+        `Page size, 1 to ${MAX_LIMIT}. Without limit or cursor the answer holds every record, as Qwoty's ` +
+        'docs show this list, with has_more false',
+    }),
+  ),
+  cursor: PageParams.cursor,
+}
+
+const WHOLE_LIST_BATCH = 500
+
+/**
+ * Answers a list Qwoty documents as a whole: with `limit` or `cursor`, one page as every list; without,
+ * every record, read a batch at a time and streamed, so memory stays flat however many there are.
+ */
+export async function answerWholeList<R>(
+  reply: FastifyReply,
+  page: PageRequest,
+  fetch: (page: PageRequest) => Promise<PageResult<R>>,
+) {
+  if (page.limit !== undefined || page.cursor !== undefined) return pageBody(await fetch(page))
+  const first = await fetch({ limit: WHOLE_LIST_BATCH })
+  if (!first.has_more) return pageBody(first)
+  return reply.type('application/json; charset=utf-8').send(Readable.from(everyRecord(first, fetch)))
+}
+
+async function* everyRecord<R>(first: PageResult<R>, fetch: (page: PageRequest) => Promise<PageResult<R>>) {
+  yield '{"success":true,"data":['
+  let page = first
+  let separator = ''
+  for (;;) {
+    let chunk = ''
+    // Rows are the wire objects their mapper built, keys in the documented order.
+    for (const row of page.rows) {
+      chunk += separator + JSON.stringify(row)
+      separator = ','
+    }
+    yield chunk
+    if (!page.has_more || page.next_cursor === null) break
+    page = await fetch({ limit: WHOLE_LIST_BATCH, cursor: page.next_cursor })
+  }
+  yield '],"has_more":false,"next_cursor":null}'
 }
 
 type SortColumn = 'created_at' | 'updated_at'

@@ -48,7 +48,26 @@ export function errors(...codes: ErrorCode[]): Record<number, typeof ErrorRef> {
   return out
 }
 
-export const IdParams = Type.Object({ id: Uuid('UUID of the record') }, { additionalProperties: false })
+/**
+ * The id in a record's path. Ids are opaque strings in Qwoty's API: one that is not a UUID names no
+ * record, and is a 404 like any other unknown id (see the preValidation hook in app.ts), never a 400.
+ */
+export const IdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 1000, description: 'ID of the record (a UUID)' }) },
+  { additionalProperties: false },
+)
+
+/**
+ * A reference to another record, in a body or a filter: an opaque string, as ids are in Qwoty's API. One
+ * that names no record of the workspace (not a UUID included) is refused, or matches nothing, as such.
+ */
+export const Ref = (description: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description,
+    examples: ['550e8400-e29b-41d4-a716-446655440000'],
+  })
 
 /** A string limited to `values`, typed as their union. */
 export function StringEnum<const T extends readonly string[]>(

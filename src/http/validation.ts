@@ -2,7 +2,6 @@ import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import countries from 'i18n-iso-countries'
-import { isPossiblePhoneNumber } from 'libphonenumber-js'
 import { ApiError } from './errors.ts'
 
 type HttpPart = 'body' | 'querystring' | 'params' | 'headers' | string
@@ -47,7 +46,6 @@ function makeAjv(coerceTypes: false | 'array') {
   // ajv-formats also takes a urn:uuid: prefix, which PostgreSQL's uuid type refuses.
   ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
   ajv.addFormat('date-time', isDateTime)
-  ajv.addFormat('phone', (value: string) => isPossiblePhoneNumber(value))
   ajv.addFormat(
     'country',
     (value: string) => /^[A-Za-z]{2}$/.test(value) && countries.isValid(value.toUpperCase()),
@@ -61,7 +59,53 @@ const bodyAjv = makeAjv(false)
 const textAjv = makeAjv('array')
 
 export function validatorCompiler({ schema, httpPart }: { schema: object; httpPart?: HttpPart }) {
-  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+  if (httpPart !== 'body') return textAjv.compile(schema)
+  const validate = bodyAjv.compile(schema)
+  const tidied = (data: unknown) => {
+    const value = tidy(schema as Shape, data)
+    const valid = validate(value)
+    tidied.errors = validate.errors
+    return valid ? { value } : false
+  }
+  tidied.errors = null as typeof validate.errors
+  return tidied
+}
+
+// Whitespace and the characters that print nothing (zero-width spaces and joiners, soft hyphen, word
+// joiner, BOM, direction marks): a value made only of them is blank.
+const INVISIBLE = '\\s\\u00AD\\u180E\\u200B-\\u200F\\u2060-\\u2064\\uFEFF'
+const EDGES = new RegExp(`^[${INVISIBLE}]+|[${INVISIBLE}]+$`, 'g')
+
+interface Shape {
+  type?: string | string[]
+  properties?: Record<string, Shape>
+  items?: Shape
+}
+
+const accepts = (shape: Shape, type: string) =>
+  shape.type === type || (Array.isArray(shape.type) && shape.type.includes(type))
+
+/**
+ * Every string of a body, as its schema describes it, without surrounding whitespace or invisible
+ * characters; a blank one is null where the field is nullable (it clears it), else '' (refused where a
+ * value is required). Names, emails, phones, external ids and countries are all compared and stored so.
+ */
+function tidy(shape: Shape, value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (!accepts(shape, 'string')) return value
+    const trimmed = value.replace(EDGES, '')
+    return trimmed === '' && accepts(shape, 'null') ? null : trimmed
+  }
+  if (Array.isArray(value)) return shape.items ? value.map((v) => tidy(shape.items!, v)) : value
+  if (value !== null && typeof value === 'object' && shape.properties) {
+    const out: Record<string, unknown> = {}
+    for (const [key, v] of Object.entries(value)) {
+      const property = Object.hasOwn(shape.properties, key) ? shape.properties[key] : undefined
+      out[key] = property ? tidy(property, v) : v
+    }
+    return out
+  }
+  return value
 }
 
 const FORMAT_NAMES: Record<string, string> = {
@@ -69,7 +113,6 @@ const FORMAT_NAMES: Record<string, string> = {
   uri: 'a URL',
   email: 'an email address',
   'date-time': 'an ISO 8601 date-time',
-  phone: 'a possible phone number in international format, such as +33 1 42 68 53 00',
   country: 'an ISO 3166-1 alpha-2 country code, such as FR',
   'http-url': 'an http or https URL',
 }

@@ -203,7 +203,7 @@ describe('POST /api/addresses', () => {
 
   it('names every invalid field at once', async () => {
     const res = await call('POST', '/api/addresses', {
-      customer_id: 'acme',
+      customer_id: 42,
       type: 'home',
       name: 'x'.repeat(101),
       address_line1: '  ',
@@ -222,7 +222,7 @@ describe('POST /api/addresses', () => {
       new Set(body.details),
       new Set([
         "Field 'zip' is not allowed",
-        "Field 'customer_id' must be a UUID",
+        "Field 'customer_id' must be of type string",
         "Field 'type' must be one of: billing, shipping",
         "Field 'name' must be at most 100 characters",
         "Field 'address_line1' must not be blank",
@@ -343,11 +343,12 @@ describe('GET /api/addresses/{id}', () => {
     assert.equal((await get(address.id.toUpperCase())).json().data.id, address.id)
   })
 
-  it('answers 400 naming the parameter when the id is not a UUID', async () => {
-    const res = await get('nope')
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().code, 'invalid_parameter')
-    assert.match(res.json().error, /'id'/)
+  it('answers 404 to an id that is not a UUID: ids are opaque', async () => {
+    for (const id of ['nope', 'addr_123', 'x'.repeat(300)]) {
+      const res = await get(id)
+      assert.equal(res.statusCode, 404, id)
+      assert.deepEqual(res.json(), NOT_FOUND)
+    }
   })
 
   it('answers 404 "Address not found" to an unknown id', async () => {
@@ -437,7 +438,6 @@ describe('GET /api/addresses', () => {
     assert.deepEqual(
       new Set(res.json().details),
       new Set([
-        "Query parameter 'customer_id' must be a UUID",
         "Query parameter 'type' must be one of: billing, shipping",
         "Query parameter 'country' must be an ISO 3166-1 alpha-2 country code, such as FR",
       ]),
@@ -570,13 +570,36 @@ describe('PATCH /api/addresses/{id}', () => {
     assert.deepEqual((await call('GET', `/api/addresses/${address.id}`)).json().data, address)
   })
 
-  it('refuses customer_id, naming it', async () => {
+  it('refuses a customer_id other than its own, naming it, and takes its own back unchanged', async () => {
     const address = await buildAddress(customer.id)
     const elsewhere = await insertCustomer(t.db, tenant.workspaceId)
-    const res = await patch(address.id, { customer_id: elsewhere.id })
+    const res = await patch(address.id, { customer_id: elsewhere.id, city: 'Moved' })
     assert.equal(res.statusCode, 400)
-    assert.deepEqual(res.json().details, ["Field 'customer_id' is not allowed"])
-    assert.equal((await call('GET', `/api/addresses/${address.id}`)).json().data.customer_id, customer.id)
+    assert.deepEqual(res.json().details, [
+      "Field 'customer_id' is read-only: it cannot change, and differs from the stored value",
+    ])
+    const stored = (await call('GET', `/api/addresses/${address.id}`)).json().data
+    assert.equal(stored.customer_id, customer.id)
+    assert.equal(stored.city, address.city)
+    const same = await patch(address.id, { customer_id: customer.id.toUpperCase(), city: 'Kept' })
+    assert.equal(same.statusCode, 200, same.body)
+    assert.equal(same.json().data.city, 'Kept')
+  })
+
+  it('takes back the whole object a GET gave, with one field changed', async () => {
+    const address = await buildAddress(customer.id)
+    const got = (await call('GET', `/api/addresses/${address.id}`)).json().data
+    const res = await patch(address.id, { ...got, city: 'Lyon' })
+    assert.equal(res.statusCode, 200, res.body)
+    assert.equal(res.json().data.city, 'Lyon')
+    assert.equal(res.json().data.address_line1, got.address_line1)
+    const now = (await call('GET', `/api/addresses/${address.id}`)).json().data
+    const stale = await patch(address.id, { ...now, id: uuidv7(), created_at: '2001-01-01T00:00:00Z' })
+    assert.equal(stale.statusCode, 400)
+    assert.deepEqual(stale.json().details, [
+      "Field 'id' is read-only: it cannot change, and differs from the stored value",
+      "Field 'created_at' is read-only: it cannot change, and differs from the stored value",
+    ])
   })
 
   it('names every invalid field at once', async () => {
@@ -680,8 +703,10 @@ describe('DELETE /api/addresses/{id}', () => {
     assert.equal((await call('GET', `/api/addresses/${address.id}`)).statusCode, 200)
   })
 
-  it('answers 400 naming the parameter when the id is not a UUID', async () => {
-    assert.equal((await remove('42')).json().code, 'invalid_parameter')
+  it('answers 404 to an id that is not a UUID', async () => {
+    const res = await remove('42')
+    assert.equal(res.statusCode, 404)
+    assert.equal(res.json().code, 'not_found')
   })
 
   assertAuthErrors((headers) => remove(uuidv7(), headers))

@@ -3,9 +3,16 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { underPrecondition } from '../../http/conditional.ts'
 import { notFound } from '../../http/errors.ts'
-import { Page, pageBody } from '../../http/pagination.ts'
+import { answerWholeList, Page } from '../../http/pagination.ts'
+import { acceptReadOnly } from '../../http/read-only.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
-import { Address, AddressListQuery, CreateAddressBody, UpdateAddressBody } from './schema.ts'
+import {
+  ADDRESS_READ_ONLY,
+  Address,
+  AddressListQuery,
+  CreateAddressBody,
+  UpdateAddressBody,
+} from './schema.ts'
 import { createAddress, deleteAddress, findAddress, listAddresses, updateAddress } from './store.ts'
 
 const BODY_ERRORS = [
@@ -24,7 +31,8 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
         tags: ['Addresses'],
         summary: 'List addresses',
         description:
-          "The workspace's addresses, oldest first, a page at a time; filter by customer, type or country",
+          "The workspace's addresses, oldest first; filter by customer, type or country. As in Qwoty's docs, " +
+          'the answer holds every address that matches, unless `limit` or `cursor` asks for a page.',
         querystring: AddressListQuery,
         response: {
           200: Page(Address),
@@ -32,17 +40,18 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { limit, cursor, ...filters } = request.query
-      const page = await listAddresses(db, request.auth.workspaceId, filters, { limit, cursor })
-      return pageBody(page)
+      return answerWholeList(reply, { limit, cursor }, (page) =>
+        listAddresses(db, request.auth.workspaceId, filters, page),
+      )
     },
   )
 
   app.get(
     '/api/addresses/:id',
     {
-      config: { scope: 'addresses:read' },
+      config: { scope: 'addresses:read', noun: 'Address' },
       schema: {
         tags: ['Addresses'],
         summary: 'Get an address',
@@ -80,12 +89,12 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
   app.patch(
     '/api/addresses/:id',
     {
-      config: { scope: 'addresses:write' },
+      config: { scope: 'addresses:write', noun: 'Address' },
       schema: {
         tags: ['Addresses'],
         summary: 'Update an address',
         description:
-          'All fields are optional; only the fields provided are updated. null clears name, address_line2, state, contact_id, comment and the external IDs. customer_id cannot change.',
+          'All fields are optional; only the fields provided are updated. null clears name, address_line2, state, contact_id, comment and the external IDs. customer_id cannot change. Read-only fields (id, customer_id, timestamps…) may be sent back as a GET gave them: they are ignored while they equal the stored values.',
         params: IdParams,
         body: UpdateAddressBody,
         response: {
@@ -97,8 +106,13 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     async (request) => {
       const { workspaceId } = request.auth
       const { id } = request.params
+      const patch = await acceptReadOnly(request.body, ADDRESS_READ_ONLY, async () => {
+        const address = await findAddress(db, workspaceId, id)
+        if (!address) throw notFound('Address')
+        return address
+      })
       const address = await underPrecondition(db, request, { table: 'addresses', workspaceId, id }, (trx) =>
-        updateAddress(trx, workspaceId, id, request.body),
+        updateAddress(trx, workspaceId, id, patch),
       )
       return { success: true as const, data: address }
     },
@@ -107,7 +121,7 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
   app.delete(
     '/api/addresses/:id',
     {
-      config: { scope: 'addresses:write' },
+      config: { scope: 'addresses:write', noun: 'Address' },
       schema: {
         tags: ['Addresses'],
         summary: 'Delete an address',

@@ -1,9 +1,11 @@
 import Type from 'typebox'
-import { PageParams } from '../../http/pagination.ts'
+import { WholeListParams } from '../../http/pagination.ts'
+import { ReadOnly } from '../../http/read-only.ts'
 import {
   ExternalIds,
   ExternalIdsInput,
   Nullable,
+  Ref,
   StringEnum,
   Text,
   Timestamp,
@@ -51,13 +53,13 @@ const fields = {
     description: 'ISO 3166-1 alpha-2 country code, in any case; stored upper-case',
     examples: ['FR'],
   }),
-  contact_id: Nullable(Uuid('UUID of a contact of the same customer; null unlinks it')),
+  contact_id: Nullable(Ref('A contact of the same customer; null unlinks it')),
   comment: NullableText(2000, 'Internal note'),
 }
 
 export const CreateAddressBody = Type.Object(
   {
-    customer_id: Uuid('UUID of a customer of this workspace; it cannot change later'),
+    customer_id: Ref('A customer of this workspace; it cannot change later'),
     type: fields.type,
     name: Type.Optional(fields.name),
     address_line1: fields.address_line1,
@@ -74,7 +76,10 @@ export const CreateAddressBody = Type.Object(
 )
 export type CreateAddressBody = Type.Static<typeof CreateAddressBody>
 
-/** Every field optional; customer_id is absent, so sending it is refused. */
+/** What a PATCH may send back unchanged from a GET: customer_id included, since it cannot change. */
+export const ADDRESS_READ_ONLY = ['id', 'workspace_id', 'customer_id', 'created_at', 'updated_at'] as const
+
+/** Every field optional; customer_id is read-only. */
 export const UpdateAddressBody = Type.Object(
   {
     type: Type.Optional(fields.type),
@@ -88,14 +93,18 @@ export const UpdateAddressBody = Type.Object(
     contact_id: Type.Optional(fields.contact_id),
     comment: Type.Optional(fields.comment),
     ...ExternalIdsInput,
+    ...ReadOnly(...ADDRESS_READ_ONLY),
   },
   { additionalProperties: false },
 )
-export type UpdateAddressBody = Type.Static<typeof UpdateAddressBody>
+export type UpdateAddressBody = Omit<
+  Type.Static<typeof UpdateAddressBody>,
+  (typeof ADDRESS_READ_ONLY)[number]
+>
 
 export const AddressListQuery = Type.Object(
   {
-    customer_id: Type.Optional(Uuid('Only the addresses of this customer')),
+    customer_id: Type.Optional(Ref('Only the addresses of this customer')),
     type: Type.Optional(
       StringEnum(ADDRESS_TYPES, { description: 'Only billing or only shipping addresses' }),
     ),
@@ -105,7 +114,7 @@ export const AddressListQuery = Type.Object(
         description: 'Only the addresses in this country (ISO alpha-2, any case)',
       }),
     ),
-    ...PageParams,
+    ...WholeListParams,
   },
   { additionalProperties: false },
 )

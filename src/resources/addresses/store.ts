@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Updateable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { inTransaction, nowIso, toWireTime } from '../../db/dialect.ts'
+import { idEquals, inTransaction, nowIso, toWireTime } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import type { AddressTable, Database } from '../../db/types.ts'
 import { withVersion } from '../../http/conditional.ts'
@@ -75,7 +75,7 @@ export async function listAddresses(
     .selectAll('t')
     .where('t.workspace_id', '=', workspaceId)
     .where('t.deleted_at', 'is', null)
-  if (filters.customer_id) query = query.where('t.customer_id', '=', filters.customer_id.toLowerCase())
+  if (filters.customer_id) query = query.where(idEquals('t.customer_id', filters.customer_id))
   if (filters.type) query = query.where('t.type', '=', filters.type)
   if (filters.country) query = query.where('t.country', '=', filters.country.toUpperCase())
   const result = await paginate(query, page)

@@ -9,6 +9,7 @@ import {
   nextInstant,
   type TestContext,
 } from '../../../test/helpers.ts'
+import { updateWorkspace } from '../workspaces/store.ts'
 import { listContactsOfCustomer } from './store.ts'
 
 const KEYS = [
@@ -193,8 +194,8 @@ describe('POST /api/contacts', () => {
 
   it('names every invalid field at once', async () => {
     const res = await call('POST', '/api/contacts', {
-      customer_id: 'not-a-uuid',
-      first_name: '   ',
+      customer_id: ['not', 'a', 'string'],
+      first_name: ' \u200b ',
       last_name: 'x'.repeat(101),
       email: 'not-an-email',
       phone: 33612345678,
@@ -210,7 +211,7 @@ describe('POST /api/contacts', () => {
       new Set(body.details),
       new Set([
         "Field 'nickname' is not allowed",
-        "Field 'customer_id' must be a UUID",
+        "Field 'customer_id' must be of type string",
         "Field 'first_name' must not be blank",
         "Field 'last_name' must be at most 100 characters",
         "Field 'email' must be an email address",
@@ -248,17 +249,89 @@ describe('POST /api/contacts', () => {
   })
 
   it('refuses a phone number that is not possible', async () => {
+    for (const phone of ['call me maybe', '12', '+33 6 12 34 56 78 90 12 34']) {
+      const res = await call('POST', '/api/contacts', {
+        customer_id: customer.id,
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        email: 'ada@example.com',
+        phone,
+      })
+      assert.equal(res.statusCode, 400, phone)
+      assert.deepEqual(res.json().details, [
+        "Field 'phone' must be a possible phone number, international (+33 6 12 34 56 78) or national in the workspace's country, FR",
+      ])
+    }
+  })
+
+  it("reads national numbers in the workspace's country and stores every number in international format", async () => {
+    for (const [given, stored] of [
+      ['06 12 34 56 78', '+33 6 12 34 56 78'],
+      ['0612345678', '+33 6 12 34 56 78'],
+      ['01.42.68.53.00', '+33 1 42 68 53 00'],
+      ['+33612345678', '+33 6 12 34 56 78'],
+      ['0033 6 12 34 56 78', '+33 6 12 34 56 78'],
+      ['+1 (212) 555-0100', '+1 212 555 0100'],
+      [' +33 6 12 34 56 78 ', '+33 6 12 34 56 78'],
+    ]) {
+      const data = await buildContact(customer.id, { phone: given })
+      assert.equal(data.phone, stored, given)
+    }
+    const belgian = await buildTenant(t.db)
+    await updateWorkspace(t.db.kysely, belgian.workspaceId, { defaultCountry: 'BE' })
+    const theirs = await insertCustomer(t.db, belgian.workspaceId)
+    const res = await call(
+      'POST',
+      '/api/contacts',
+      {
+        customer_id: theirs.id,
+        first_name: 'Ann',
+        last_name: 'Peeters',
+        email: 'a@p.be',
+        phone: '0470 12 34 56',
+      },
+      belgian.auth,
+    )
+    assert.equal(res.statusCode, 201, res.body)
+    assert.equal(res.json().data.phone, '+32 470 12 34 56')
+  })
+
+  it('takes a blank phone or external id as null, and trims names and emails of invisible characters', async () => {
+    const data = await buildContact(customer.id, {
+      first_name: '\u200bAda\u00a0',
+      email: ' ada@example.com\ufeff',
+      phone: ' \u200b ',
+      id_crm: '   ',
+    })
+    assert.equal(data.first_name, 'Ada')
+    assert.equal(data.email, 'ada@example.com')
+    assert.equal(data.phone, null)
+    assert.equal(data.id_crm, null)
+  })
+
+  it("accepts Qwoty's documented example body", async () => {
     const res = await call('POST', '/api/contacts', {
       customer_id: customer.id,
-      first_name: 'Ada',
-      last_name: 'Lovelace',
-      email: 'ada@example.com',
-      phone: 'call me maybe',
+      first_name: 'Jean',
+      last_name: 'Dupont',
+      email: 'jean.dupont@acme.com',
+      phone: '+33 6 12 34 56 78',
+      role: ['buyer', 'signer'],
     })
-    assert.equal(res.statusCode, 400)
-    assert.deepEqual(res.json().details, [
-      "Field 'phone' must be a possible phone number in international format, such as +33 1 42 68 53 00",
-    ])
+    assert.equal(res.statusCode, 201, res.body)
+  })
+
+  it('answers the same 400 to a customer_id that is not a UUID: ids are opaque', async () => {
+    for (const customerId of ['cust_456', 'x'.repeat(255)]) {
+      const res = await call('POST', '/api/contacts', {
+        customer_id: customerId,
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        email: 'ada@example.com',
+      })
+      assert.equal(res.statusCode, 400)
+      assert.deepEqual(res.json(), NO_CUSTOMER)
+    }
   })
 
   it('answers the same 400 for an unknown customer and for a customer of another workspace', async () => {
@@ -397,11 +470,12 @@ describe('GET /api/contacts/{id}', () => {
     assert.equal(res.json().data.id, contact.id)
   })
 
-  it('answers 400 naming the parameter when the id is not a UUID', async () => {
-    const res = await get('nope')
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().code, 'invalid_parameter')
-    assert.match(res.json().error, /'id'/)
+  it('answers 404 to an id that is not a UUID: ids are opaque', async () => {
+    for (const id of ['nope', 'contact_789']) {
+      const res = await get(id)
+      assert.equal(res.statusCode, 404)
+      assert.deepEqual(res.json(), NOT_FOUND)
+    }
   })
 
   it('answers 404 "Contact not found" to an unknown id', async () => {
@@ -516,10 +590,10 @@ describe('GET /api/contacts', () => {
     }
   })
 
-  it('answers 400 naming a customer_id that is not a UUID', async () => {
+  it('finds nothing for a customer_id that is not a UUID: ids are opaque', async () => {
     const res = await list('?customer_id=acme')
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().error, "Query parameter 'customer_id' must be a UUID")
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(res.json().data, [])
   })
 
   it('walks every contact two at a time, with no duplicates', async () => {
@@ -650,7 +724,17 @@ describe('PATCH /api/contacts/{id}', () => {
     assert.equal(res.json().data.updated_at, '2026-01-01T00:00:00Z')
   })
 
-  it('refuses customer_id, naming it', async () => {
+  it('takes back the whole object a GET gave, with one field changed, and reads its phone', async () => {
+    const contact = await buildContact(customer.id, full)
+    const got = (await call('GET', `/api/contacts/${contact.id}`)).json().data
+    const res = await patch(contact.id, { ...got, last_name: 'Byron', phone: '06 99 88 77 66' })
+    assert.equal(res.statusCode, 200, res.body)
+    assert.equal(res.json().data.last_name, 'Byron')
+    assert.equal(res.json().data.phone, '+33 6 99 88 77 66')
+    assert.deepEqual(res.json().data.role, got.role)
+  })
+
+  it('refuses a customer_id other than its own, naming it', async () => {
     const contact = await buildContact(customer.id)
     const elsewhere = await insertCustomer(t.db, tenant.workspaceId)
     const res = await patch(contact.id, { customer_id: elsewhere.id, first_name: 'Changed' })
@@ -659,7 +743,7 @@ describe('PATCH /api/contacts/{id}', () => {
       success: false,
       error: 'Validation error',
       code: 'validation_failed',
-      details: ["Field 'customer_id' is not allowed"],
+      details: ["Field 'customer_id' is read-only: it cannot change, and differs from the stored value"],
     })
     const read = (await call('GET', `/api/contacts/${contact.id}`)).json().data
     assert.equal(read.customer_id, customer.id)
@@ -786,10 +870,10 @@ describe('DELETE /api/contacts/{id}', () => {
     assert.equal((await call('GET', `/api/contacts/${contact.id}`)).statusCode, 200)
   })
 
-  it('answers 400 naming the parameter when the id is not a UUID', async () => {
+  it('answers 404 to an id that is not a UUID', async () => {
     const res = await remove('42')
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().code, 'invalid_parameter')
+    assert.equal(res.statusCode, 404)
+    assert.deepEqual(res.json(), NOT_FOUND)
   })
 
   assertAuthErrors((headers) => remove(uuidv7(), headers))

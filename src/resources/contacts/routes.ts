@@ -3,9 +3,17 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { underPrecondition } from '../../http/conditional.ts'
 import { notFound } from '../../http/errors.ts'
-import { Page, pageBody } from '../../http/pagination.ts'
+import { answerWholeList, Page } from '../../http/pagination.ts'
+import { acceptReadOnly } from '../../http/read-only.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
-import { Contact, ContactListQuery, CreateContactBody, UpdateContactBody } from './schema.ts'
+import {
+  CONTACT_READ_ONLY,
+  Contact,
+  ContactListQuery,
+  CreateContactBody,
+  UpdateContactBody,
+} from './schema.ts'
+import { withInternationalPhone } from './service.ts'
 import { createContact, deleteContact, findContact, listContacts, updateContact } from './store.ts'
 
 const BODY_ERRORS = [
@@ -24,7 +32,8 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
         tags: ['Contacts'],
         summary: 'List contacts',
         description:
-          "The workspace's contacts, oldest first, a page at a time; filter by customer, email or a text search",
+          "The workspace's contacts, oldest first; filter by customer, email or a text search. As in Qwoty's " +
+          'docs, the answer holds every contact that matches, unless `limit` or `cursor` asks for a page.',
         querystring: ContactListQuery,
         response: {
           200: Page(Contact),
@@ -32,17 +41,18 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { limit, cursor, ...filters } = request.query
-      const page = await listContacts(db, request.auth.workspaceId, filters, { limit, cursor })
-      return pageBody(page)
+      return answerWholeList(reply, { limit, cursor }, (page) =>
+        listContacts(db, request.auth.workspaceId, filters, page),
+      )
     },
   )
 
   app.get(
     '/api/contacts/:id',
     {
-      config: { scope: 'contacts:read' },
+      config: { scope: 'contacts:read', noun: 'Contact' },
       schema: {
         tags: ['Contacts'],
         summary: 'Get a contact',
@@ -72,7 +82,9 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
       },
     },
     async (request, reply) => {
-      const contact = await createContact(db, request.auth.workspaceId, request.body)
+      const { workspaceId } = request.auth
+      const input = await withInternationalPhone(db, workspaceId, request.body)
+      const contact = await createContact(db, workspaceId, input)
       return reply.status(201).send({ success: true as const, data: contact })
     },
   )
@@ -80,12 +92,12 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
   app.patch(
     '/api/contacts/:id',
     {
-      config: { scope: 'contacts:write' },
+      config: { scope: 'contacts:write', noun: 'Contact' },
       schema: {
         tags: ['Contacts'],
         summary: 'Update a contact',
         description:
-          'All fields are optional; only the fields provided are updated. null clears phone and the external IDs; role replaces the whole list. customer_id cannot change.',
+          'All fields are optional; only the fields provided are updated. null clears phone and the external IDs; role replaces the whole list. customer_id cannot change. Read-only fields (id, customer_id, address_ids, timestamps…) may be sent back as a GET gave them: they are ignored while they equal the stored values.',
         params: IdParams,
         body: UpdateContactBody,
         response: {
@@ -97,8 +109,14 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     async (request) => {
       const { workspaceId } = request.auth
       const { id } = request.params
+      const patch = await acceptReadOnly(request.body, CONTACT_READ_ONLY, async () => {
+        const contact = await findContact(db, workspaceId, id)
+        if (!contact) throw notFound('Contact')
+        return contact
+      })
+      const input = await withInternationalPhone(db, workspaceId, patch)
       const contact = await underPrecondition(db, request, { table: 'contacts', workspaceId, id }, (trx) =>
-        updateContact(trx, workspaceId, id, request.body),
+        updateContact(trx, workspaceId, id, input),
       )
       return { success: true as const, data: contact }
     },
@@ -107,7 +125,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
   app.delete(
     '/api/contacts/:id',
     {
-      config: { scope: 'contacts:write' },
+      config: { scope: 'contacts:write', noun: 'Contact' },
       schema: {
         tags: ['Contacts'],
         summary: 'Delete a contact',

@@ -1,9 +1,11 @@
 import Type from 'typebox'
-import { PageParams } from '../../http/pagination.ts'
+import { WholeListParams } from '../../http/pagination.ts'
+import { ReadOnly } from '../../http/read-only.ts'
 import {
   ExternalIds,
   ExternalIdsInput,
   Nullable,
+  Ref,
   StringEnum,
   Text,
   Timestamp,
@@ -42,9 +44,10 @@ const LastName = Text(100, 'Last name, 1 to 100 characters; surrounding spaces a
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'Email address' })
 const Phone = Nullable(
   Type.String({
-    format: 'phone',
     maxLength: 40,
-    description: 'Phone number in international format, such as +33 6 12 34 56 78; null clears it',
+    description:
+      "Phone number, international (+33 6 12 34 56 78) or national in the workspace's country " +
+      '(06 12 34 56 78 for FR); stored in international format. null clears it',
   }),
 )
 const Role = (options: Record<string, unknown> = {}) =>
@@ -57,7 +60,7 @@ const Role = (options: Record<string, unknown> = {}) =>
 
 export const CreateContactBody = Type.Object(
   {
-    customer_id: Uuid('UUID of a customer of this workspace; it cannot change later'),
+    customer_id: Ref('A customer of this workspace; it cannot change later'),
     first_name: FirstName,
     last_name: LastName,
     email: Email,
@@ -69,7 +72,17 @@ export const CreateContactBody = Type.Object(
 )
 export type CreateContactBody = Type.Static<typeof CreateContactBody>
 
-/** Every field optional; customer_id is absent, so sending it is refused. */
+/** What a PATCH may send back unchanged from a GET: customer_id included, since it cannot change. */
+export const CONTACT_READ_ONLY = [
+  'id',
+  'workspace_id',
+  'customer_id',
+  'address_ids',
+  'created_at',
+  'updated_at',
+] as const
+
+/** Every field optional; customer_id is read-only. */
 export const UpdateContactBody = Type.Object(
   {
     first_name: Type.Optional(FirstName),
@@ -78,14 +91,18 @@ export const UpdateContactBody = Type.Object(
     phone: Type.Optional(Phone),
     role: Type.Optional(Role({ description: `Replaces the whole list; [] empties it. ${ROLE_DESCRIPTION}` })),
     ...ExternalIdsInput,
+    ...ReadOnly(...CONTACT_READ_ONLY),
   },
   { additionalProperties: false },
 )
-export type UpdateContactBody = Type.Static<typeof UpdateContactBody>
+export type UpdateContactBody = Omit<
+  Type.Static<typeof UpdateContactBody>,
+  (typeof CONTACT_READ_ONLY)[number]
+>
 
 export const ContactListQuery = Type.Object(
   {
-    customer_id: Type.Optional(Uuid('Only the contacts of this customer')),
+    customer_id: Type.Optional(Ref('Only the contacts of this customer')),
     email: Type.Optional(
       Type.String({
         minLength: 1,
@@ -101,7 +118,7 @@ export const ContactListQuery = Type.Object(
           'Only the contacts whose first name, last name or email contains this text, ignoring case',
       }),
     ),
-    ...PageParams,
+    ...WholeListParams,
   },
   { additionalProperties: false },
 )

@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql, type Updateable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import {
   containsIgnoreCase,
+  idEquals,
   inTransaction,
   isPostgres,
   jsonArrayFrom,
@@ -11,6 +12,7 @@ import {
 } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import type { ContactTable, Database } from '../../db/types.ts'
+import { isUuid } from '../../domain/ids.ts'
 import { withVersion } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
@@ -133,7 +135,7 @@ export async function listContacts(
     .selectAll('t')
     .where('t.workspace_id', '=', workspaceId)
     .where('t.deleted_at', 'is', null)
-  if (filters.customer_id) query = query.where('t.customer_id', '=', filters.customer_id.toLowerCase())
+  if (filters.customer_id) query = query.where(idEquals('t.customer_id', filters.customer_id))
   if (filters.email) query = query.where(sql`lower(t.email)`, '=', sql`lower(${filters.email.trim()})`)
   const { q } = filters
   if (q) {
@@ -177,6 +179,7 @@ export async function isContactOfCustomer(
   customerId: string,
   contactId: string,
 ): Promise<boolean> {
+  if (!isUuid(contactId)) return false
   const row = await db
     .selectFrom('contacts')
     .select('id')

@@ -8,6 +8,7 @@ import {
   insertCustomer,
   type TestContext,
 } from '../../../test/helpers.ts'
+import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
 import { updateWorkspace } from '../workspaces/store.ts'
 
 const VALID = {
@@ -144,7 +145,8 @@ describe('POST /api/customers', () => {
   })
 
   it('refuses invalid tax identifiers in strict mode, naming each with its rule', async () => {
-    const res = await call('POST', '/api/customers', {
+    const strict = await buildTenant(t.db, ['*'], { tax_id_validation: 'strict' })
+    const body = {
       name: 'Seed',
       type: 'company',
       tax_ids: [
@@ -152,7 +154,8 @@ describe('POST /api/customers', () => {
         { tax: 'SIREN', tax_value: '123456789' },
         { tax: 'Internal ref', tax_value: 'anything goes' },
       ],
-    })
+    }
+    const res = await call('POST', '/api/customers', body, strict.auth)
     assert.equal(res.statusCode, 400)
     const { details } = res.json()
     assert.ok(
@@ -166,9 +169,8 @@ describe('POST /api/customers', () => {
     assert.ok(!details.some((d: string) => d.startsWith('tax_ids[2]')), details)
   })
 
-  it('stores invalid tax identifiers in lenient mode and answers them as warnings', async () => {
+  it('stores invalid tax identifiers in lenient mode, the default, and answers them as warnings', async () => {
     const lenient = await buildTenant(t.db)
-    await updateWorkspace(t.db.kysely, lenient.workspaceId, { taxIdValidation: 'lenient' })
     const res = await call(
       'POST',
       '/api/customers',
@@ -181,13 +183,73 @@ describe('POST /api/customers', () => {
     assert.match(res.json().warnings[0], /tax_ids\[0\].*123456789/)
   })
 
+  it("accepts Qwoty's documented example, whose identifiers fail their check digits, with a warning", async () => {
+    const example = {
+      name: 'Acme Corporation',
+      type: 'company',
+      tax_ids: [{ tax: 'VAT', tax_value: 'FR12345678901' }],
+      id_crm: 'crm_001',
+    }
+    const res = await call('POST', '/api/customers', example)
+    assert.equal(res.statusCode, 201, res.body)
+    const { data, warnings } = res.json()
+    assert.deepEqual(data.tax_ids, example.tax_ids)
+    assert.equal(data.id_crm, 'crm_001')
+    assert.equal(warnings.length, 1)
+    assert.match(warnings[0], /^tax_ids\[0\] \(VAT FR12345678901\): /)
+    // A strict workspace still refuses it: that is the choice it made.
+    await updateWorkspace(t.db.kysely, tenant.workspaceId, { taxIdValidation: 'strict' })
+    try {
+      assert.equal((await call('POST', '/api/customers', example)).statusCode, 400)
+    } finally {
+      await updateWorkspace(t.db.kysely, tenant.workspaceId, { taxIdValidation: 'lenient' })
+    }
+  })
+
+  it('accepts a tax identifier another customer holds, with a warning naming that customer', async () => {
+    const dup = await buildTenant(t.db)
+    const first = await create(
+      { name: 'Globex Holding', type: 'company', tax_ids: [VALID.tax_ids[1]!] },
+      dup.auth,
+    )
+    const res = await call(
+      'POST',
+      '/api/customers',
+      {
+        name: 'Globex again',
+        type: 'company',
+        tax_ids: [
+          { tax: 'VAT', tax_value: 'FR83404833048' },
+          { tax: 'SIREN', tax_value: '404 833 048' },
+        ],
+      },
+      dup.auth,
+    )
+    assert.equal(res.statusCode, 201, res.body)
+    assert.deepEqual(res.json().warnings, [
+      `tax_ids[1] (SIREN 404 833 048): already held by customer "Globex Holding" (${first.id})`,
+    ])
+    // Its own identifiers are not duplicates of itself; another workspace's customers are never named.
+    const again = await call('PATCH', `/api/customers/${first.id}`, { tax_ids: [VALID.tax_ids[1]] }, dup.auth)
+    assert.match(again.json().warnings[0], /Globex again/)
+    assert.equal(again.json().warnings.length, 1)
+    const elsewhere = await create({ name: 'Other', type: 'company', tax_ids: [VALID.tax_ids[1]!] })
+    assert.ok(!JSON.stringify(elsewhere).includes('Globex Holding'))
+    const deleted = await call('DELETE', `/api/customers/${res.json().data.id}`, undefined, dup.auth)
+    assert.equal(deleted.statusCode, 200)
+    const alone = await call('PATCH', `/api/customers/${first.id}`, { tax_ids: [VALID.tax_ids[1]] }, dup.auth)
+    assert.equal(alone.json().warnings, undefined, 'a deleted customer holds nothing')
+  })
+
   it("refuses a segment of another workspace the same way as one that doesn't exist", async () => {
     const other = await buildTenant(t.db)
     const foreign = await segment(other.workspaceId)
     const a = await call('POST', '/api/customers', { ...VALID, segment_id: foreign })
     const b = await call('POST', '/api/customers', { ...VALID, segment_id: uuidv7() })
+    const c = await call('POST', '/api/customers', { ...VALID, segment_id: 'seg_001' })
     assert.equal(a.statusCode, 400)
     assert.deepEqual(a.json(), b.json())
+    assert.deepEqual(a.json(), c.json())
     assert.deepEqual(a.json().details, ["Field 'segment_id' does not name a segment of this workspace"])
   })
 
@@ -241,21 +303,65 @@ describe('PATCH /api/customers/{id}', () => {
     const res = await call('PATCH', `/api/customers/${c.id}`, {
       name: null,
       type: null,
-      workspace_id: uuidv7(),
+      colour: 'blue',
     })
     assert.equal(res.statusCode, 400)
     assert.equal(res.json().details.length, 3)
     assert.equal((await call('GET', `/api/customers/${c.id}`)).json().data.name, VALID.name)
   })
 
-  it('writes nothing when a tax identifier fails in strict mode', async () => {
-    const c = await create()
+  it('takes back the whole object a GET gave, and names each read-only field that differs', async () => {
+    const c = await insertCustomer(t.db, tenant.workspaceId, { contacts: 2, addresses: 1 })
+    const got = (await call('GET', `/api/customers/${c.id}`)).json().data
     const res = await call('PATCH', `/api/customers/${c.id}`, {
-      name: 'Should not stick',
-      tax_ids: [{ tax: 'SIRET', tax_value: '11122233344455' }],
+      ...got,
+      name: 'Edited',
+      contact_ids: [...got.contact_ids].reverse(),
+      created_at: got.created_at.replace('Z', '.000Z'),
     })
-    assert.equal(res.statusCode, 400)
+    assert.equal(res.statusCode, 200, res.body)
+    assert.equal(res.json().data.name, 'Edited')
     const now = (await call('GET', `/api/customers/${c.id}`)).json().data
+    const stale = await call('PATCH', `/api/customers/${c.id}`, {
+      ...now,
+      workspace_id: uuidv7(),
+      address_ids: [],
+      name: 'Not this',
+    })
+    assert.equal(stale.statusCode, 400)
+    assert.deepEqual(stale.json().details, [
+      "Field 'workspace_id' is read-only: it cannot change, and differs from the stored value",
+      "Field 'address_ids' is read-only: it cannot change, and differs from the stored value",
+    ])
+    assert.equal((await call('GET', `/api/customers/${c.id}`)).json().data.name, 'Edited')
+  })
+
+  it('takes back the demo customer with its own tax ids, though they fail their check digits', async () => {
+    await loadDemo(t.db.kysely)
+    const demo = await buildToken(t.db, DEMO_WORKSPACE_ID)
+    const got = (await call('GET', `/api/customers/${DEMO_CUSTOMER_ID}`, undefined, demo.auth)).json().data
+    const res = await call(
+      'PATCH',
+      `/api/customers/${DEMO_CUSTOMER_ID}`,
+      { name: 'Acme Corp (Renamed)', tax_ids: got.tax_ids },
+      demo.auth,
+    )
+    assert.equal(res.statusCode, 200, res.body)
+    assert.deepEqual(res.json().data.tax_ids, got.tax_ids)
+    assert.equal(res.json().warnings.length, 2)
+  })
+
+  it('writes nothing when a tax identifier fails in strict mode', async () => {
+    const strict = await buildTenant(t.db, ['*'], { tax_id_validation: 'strict' })
+    const c = await create(VALID, strict.auth)
+    const res = await call(
+      'PATCH',
+      `/api/customers/${c.id}`,
+      { name: 'Should not stick', tax_ids: [{ tax: 'SIRET', tax_value: '11122233344455' }] },
+      strict.auth,
+    )
+    assert.equal(res.statusCode, 400)
+    const now = (await call('GET', `/api/customers/${c.id}`, undefined, strict.auth)).json().data
     assert.equal(now.name, VALID.name)
     assert.deepEqual(now.tax_ids, VALID.tax_ids)
   })
@@ -274,7 +380,7 @@ describe('PATCH /api/customers/{id}', () => {
     assert.equal((await call('PATCH', `/api/customers/${c.id}`, { name: 'x' }, {})).statusCode, 401)
     const reader = await buildToken(t.db, tenant.workspaceId, ['customers:read'])
     assert.equal((await call('PATCH', `/api/customers/${c.id}`, { name: 'x' }, reader.auth)).statusCode, 403)
-    assert.equal((await call('PATCH', '/api/customers/nope', { name: 'x' })).statusCode, 400)
+    assert.equal((await call('PATCH', '/api/customers/nope', { name: 'x' })).statusCode, 404)
   })
 })
 

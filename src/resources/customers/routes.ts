@@ -6,16 +6,23 @@ import { requireScope } from '../../http/auth.ts'
 import { underPrecondition } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { Page, pageBody } from '../../http/pagination.ts'
+import { acceptReadOnly } from '../../http/read-only.ts'
 import { Deleted, errors, IdParams, Success, Warnings } from '../../http/schemas.ts'
 import { Address } from '../addresses/schema.ts'
 import { listAddressesOfCustomer } from '../addresses/store.ts'
 import { Contact } from '../contacts/schema.ts'
 import { listContactsOfCustomer } from '../contacts/store.ts'
-import { Customer, CustomerCreate, CustomerListQuery, CustomerPatch, CustomerQuery } from './schema.ts'
+import {
+  CUSTOMER_READ_ONLY,
+  Customer,
+  CustomerCreate,
+  CustomerListQuery,
+  CustomerPatch,
+  CustomerQuery,
+} from './schema.ts'
 import { checkCustomerWrite, writingCustomer } from './service.ts'
 import {
   createCustomer,
-  customerExists,
   deleteCustomer,
   findCustomer,
   listCustomers,
@@ -96,7 +103,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
   app.get(
     '/api/customers/:id',
     {
-      config: { scope: 'customers:read' },
+      config: { scope: 'customers:read', noun: 'Customer' },
       schema: {
         tags: ['Customers'],
         summary: 'Get a customer',
@@ -129,7 +136,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
   app.patch(
     '/api/customers/:id',
     {
-      config: { scope: 'customers:write' },
+      config: { scope: 'customers:write', noun: 'Customer' },
       schema: {
         tags: ['Customers'],
         summary: 'Update a customer',
@@ -148,10 +155,11 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
       const { workspaceId } = request.auth
       const { id } = request.params
       // Another workspace's customer is a 404 before any check of the body can say anything about it.
-      if (!(await customerExists(db, workspaceId, id))) throw notFound('Customer')
-      const warnings = await checkCustomerWrite(db, workspaceId, request.body)
+      const current = await load(workspaceId, id)
+      const patch = await acceptReadOnly(request.body, CUSTOMER_READ_ONLY, async () => current)
+      const warnings = await checkCustomerWrite(db, workspaceId, patch, id)
       const updated = await underPrecondition(db, request, { table: 'customers', workspaceId, id }, (trx) =>
-        writingCustomer(() => updateCustomer(trx, workspaceId, id, request.body)),
+        writingCustomer(() => updateCustomer(trx, workspaceId, id, patch)),
       )
       if (!updated) {
         throw notFound('Customer')
@@ -164,7 +172,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
   app.delete(
     '/api/customers/:id',
     {
-      config: { scope: 'customers:write' },
+      config: { scope: 'customers:write', noun: 'Customer' },
       schema: {
         tags: ['Customers'],
         summary: 'Delete a customer',
@@ -189,7 +197,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
   app.post(
     '/api/customers/:id/restore',
     {
-      config: { scope: 'customers:write' },
+      config: { scope: 'customers:write', noun: 'Customer' },
       schema: {
         tags: ['Customers'],
         summary: 'Restore a deleted customer',

@@ -1,9 +1,11 @@
 import Type from 'typebox'
 import { PageParams } from '../../http/pagination.ts'
+import { ReadOnly } from '../../http/read-only.ts'
 import {
   ExternalIds,
   ExternalIdsInput,
   Nullable,
+  Ref,
   StringEnum,
   Text,
   Timestamp,
@@ -59,7 +61,7 @@ export const Customer = Type.Object(customerFields, { title: 'Customer' })
 export type Customer = Type.Static<typeof Customer>
 
 const writable = {
-  segment_id: Type.Optional(Nullable(Uuid('A segment of this workspace'))),
+  segment_id: Type.Optional(Nullable(Ref('A segment of this workspace; null clears it'))),
   logo: Type.Optional(
     Nullable(Type.String({ format: 'http-url', maxLength: 2048, description: 'Logo URL' })),
   ),
@@ -82,15 +84,26 @@ export const CustomerCreate = Type.Object(
 )
 export type CustomerCreate = Type.Static<typeof CustomerCreate>
 
+/** What a PATCH may send back unchanged from a GET. */
+export const CUSTOMER_READ_ONLY = [
+  'id',
+  'workspace_id',
+  'contact_ids',
+  'address_ids',
+  'created_at',
+  'updated_at',
+] as const
+
 export const CustomerPatch = Type.Object(
   {
     name: Type.Optional(Text(255, 'Customer name')),
     type: Type.Optional(StringEnum(CUSTOMER_TYPES, { description: 'company or individual' })),
     ...writable,
+    ...ReadOnly(...CUSTOMER_READ_ONLY),
   },
   { additionalProperties: false },
 )
-export type CustomerPatch = Type.Static<typeof CustomerPatch>
+export type CustomerPatch = Omit<Type.Static<typeof CustomerPatch>, (typeof CUSTOMER_READ_ONLY)[number]>
 
 export const EXPANDABLE = ['contacts', 'addresses'] as const
 
@@ -112,7 +125,7 @@ export const CustomerListQuery = Type.Object(
   {
     ...PageParams,
     type: Type.Optional(StringEnum(CUSTOMER_TYPES)),
-    segment_id: Type.Optional(Uuid('Customers of this segment')),
+    segment_id: Type.Optional(Ref('Customers of this segment')),
     id_crm: Type.Optional(Type.String({ maxLength: 255, description: 'Exact external CRM ID' })),
     id_erp: Type.Optional(Type.String({ maxLength: 255, description: 'Exact external ERP ID' })),
     id_accounting: Type.Optional(

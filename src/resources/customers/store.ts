@@ -2,6 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import {
   containsIgnoreCase,
+  idEquals,
   inTransaction,
   jsonArrayFrom,
   nowIso,
@@ -11,6 +12,7 @@ import {
 import { prepared } from '../../db/prepared.ts'
 import { versionedCache } from '../../db/read-cache.ts'
 import type { Database } from '../../db/types.ts'
+import { isUuid } from '../../domain/ids.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
 import { withVersion } from '../../http/conditional.ts'
 import { notFound } from '../../http/errors.ts'
@@ -112,7 +114,7 @@ export async function listCustomers(
 ): Promise<PageResult<Customer>> {
   let query = selectCustomers(db).where('t.workspace_id', '=', workspaceId).where('t.deleted_at', 'is', null)
   if (filters.type) query = query.where('t.type', '=', filters.type)
-  if (filters.segment_id) query = query.where('t.segment_id', '=', filters.segment_id.toLowerCase())
+  if (filters.segment_id) query = query.where(idEquals('t.segment_id', filters.segment_id))
   for (const column of ['id_crm', 'id_erp', 'id_accounting'] as const) {
     const value = filters[column]
     if (value !== undefined) query = query.where(`t.${column}`, '=', value)
@@ -328,6 +330,7 @@ export async function customerExists(
   workspaceId: string,
   id: string,
 ): Promise<boolean> {
+  if (!isUuid(id)) return false
   const row = await db
     .selectFrom('customers')
     .select('id')
@@ -340,6 +343,7 @@ export async function customerExists(
 
 /** Marks the customer as changed: its contact_ids or address_ids are part of what it shows. */
 export async function touchCustomer(db: Kysely<Database>, workspaceId: string, id: string, at: string) {
+  if (!isUuid(id)) return
   await db
     .updateTable('customers')
     .set({ updated_at: at })

@@ -4,8 +4,9 @@ import type { Database } from '../../db/types.ts'
 import { underPrecondition } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { Page, pageBody } from '../../http/pagination.ts'
+import { acceptReadOnly } from '../../http/read-only.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
-import { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
+import { SEGMENT_READ_ONLY, Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
 import { createSegment, deleteSegment, findSegment, listSegments, updateSegment } from './store.ts'
 
 const bodyErrors = [
@@ -70,7 +71,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
   app.get(
     '/api/segments/:id',
     {
-      config: { scope: 'segments:read' },
+      config: { scope: 'segments:read', noun: 'Segment' },
       schema: {
         tags: ['Segments'],
         summary: 'Get a segment',
@@ -89,7 +90,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
   app.patch(
     '/api/segments/:id',
     {
-      config: { scope: 'segments:write' },
+      config: { scope: 'segments:write', noun: 'Segment' },
       schema: {
         tags: ['Segments'],
         summary: 'Update a segment',
@@ -107,8 +108,13 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     async (request) => {
       const { workspaceId } = request.auth
       const { id } = request.params
+      const patch = await acceptReadOnly(request.body, SEGMENT_READ_ONLY, async () => {
+        const segment = await findSegment(db, workspaceId, id)
+        if (!segment) throw notFound('Segment')
+        return segment
+      })
       const segment = await underPrecondition(db, request, { table: 'segments', workspaceId, id }, (trx) =>
-        updateSegment(trx, workspaceId, id, request.body),
+        updateSegment(trx, workspaceId, id, patch),
       )
       if (!segment) throw notFound('Segment')
       return { success: true as const, data: segment }
@@ -118,7 +124,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
   app.delete(
     '/api/segments/:id',
     {
-      config: { scope: 'segments:write' },
+      config: { scope: 'segments:write', noun: 'Segment' },
       schema: {
         tags: ['Segments'],
         summary: 'Delete a segment',

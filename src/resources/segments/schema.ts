@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { PageParams } from '../../http/pagination.ts'
+import { ReadOnly } from '../../http/read-only.ts'
 import { Nullable, Text, Timestamp, Uuid } from '../../http/schemas.ts'
 
 export const Segment = Type.Object(
@@ -35,15 +36,19 @@ export const SegmentCreate = Type.Object(
 )
 export type SegmentCreate = Type.Static<typeof SegmentCreate>
 
+/** What a PATCH may send back unchanged from a GET. */
+export const SEGMENT_READ_ONLY = ['id', 'workspace_id', 'customer_count', 'created_at', 'updated_at'] as const
+
 export const SegmentPatch = Type.Object(
   {
     name: Type.Optional(Text(255, 'Segment name; stored trimmed; cannot be null')),
     reference: Type.Optional(reference),
     description: Type.Optional(description),
+    ...ReadOnly(...SEGMENT_READ_ONLY),
   },
   { additionalProperties: false },
 )
-export type SegmentPatch = Type.Static<typeof SegmentPatch>
+export type SegmentPatch = Omit<Type.Static<typeof SegmentPatch>, (typeof SEGMENT_READ_ONLY)[number]>
 
 export const SegmentListQuery = Type.Object(
   {

@@ -442,11 +442,10 @@ describe('GET /api/segments/{id}', () => {
     assert.equal(res.json().data.id, segment.id)
   })
 
-  it('answers 400 naming the parameter when the id is not a UUID', async () => {
+  it('answers 404 to an id that is not a UUID: ids are opaque', async () => {
     const res = await get('not-a-uuid')
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().code, 'invalid_parameter')
-    assert.match(res.json().error, /'id'/)
+    assert.equal(res.statusCode, 404)
+    assert.deepEqual(res.json(), { success: false, error: 'Segment not found', code: 'not_found' })
   })
 
   it('answers 404 "Segment not found" to an unknown id', async () => {
@@ -686,10 +685,10 @@ describe('DELETE /api/segments/{id}', () => {
     assert.ok(await storedSegment(t.db, segment.id))
   })
 
-  it('answers 400 naming the parameter when the id is not a UUID', async () => {
+  it('answers 404 to an id that is not a UUID', async () => {
     const res = await del('not-a-uuid')
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().code, 'invalid_parameter')
+    assert.equal(res.statusCode, 404)
+    assert.equal(res.json().code, 'not_found')
   })
 
   it('answers 401 without a token and to an invalid token', async () => {

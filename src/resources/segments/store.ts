@@ -2,6 +2,7 @@ import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { inTransaction, isPostgres, nowIso, toWireTime } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
+import { isUuid } from '../../domain/ids.ts'
 import { withVersion } from '../../http/conditional.ts'
 import { type PageResult, paginate } from '../../http/pagination.ts'
 import type { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
@@ -65,6 +66,7 @@ export async function findSegment(
 
 /** Whether a segment with this id exists in the workspace. */
 export async function segmentExists(db: Kysely<Database>, workspaceId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false
   const row = await db
     .selectFrom('segments')
     .select('id')

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { hasScope, isScope, type Scope, scopesOf } from '../../domain/tokens.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { Page, pageBody } from '../../http/pagination.ts'
+import { answerWholeList, Page } from '../../http/pagination.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
 import { Token, TokenCreate, TokenCreated, TokenListQuery } from './schema.ts'
 import { createToken, listTokens, revokeToken, toToken } from './store.ts'
@@ -26,7 +26,8 @@ function checkCreate(
     problems.push("Give either 'permissions' or 'scopes', not both")
   }
   let expiresAt: string | null = null
-  if (body.expires_at !== undefined) {
+  // null, as the documented token object holds it, means no expiry of its own, as omitting it does.
+  if (body.expires_at !== undefined && body.expires_at !== null) {
     // Kept to the second, as the wire shows it: what a client reads is when the token stops working.
     const at = Math.floor(Date.parse(body.expires_at) / 1000) * 1000
     if (Number.isNaN(at)) problems.push("Field 'expires_at' must be an ISO 8601 date-time")
@@ -35,8 +36,8 @@ function checkCreate(
   }
   // Nor can it outlive the token that creates it: an expiring token hands out expiring tokens.
   if (grantorExpiresAt !== null) {
-    if (expiresAt === null && body.expires_at === undefined) expiresAt = grantorExpiresAt
-    else if (expiresAt !== null && expiresAt > grantorExpiresAt) {
+    if (expiresAt === null) expiresAt = grantorExpiresAt
+    else if (expiresAt > grantorExpiresAt) {
       problems.push(
         `Field 'expires_at' must not be later than this token's own expiry, ${grantorExpiresAt.slice(0, 19)}Z`,
       )
@@ -71,7 +72,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
         tags: ['Tokens'],
         summary: 'List API tokens',
         description:
-          "The workspace's API tokens, oldest first, a page at a time. Deleted (revoked) tokens are not " +
+          "The workspace's API tokens, oldest first: all of them, as in Qwoty's docs, unless `limit` or " +
+          '`cursor` asks for a page. Deleted (revoked) tokens are not ' +
           'listed; expired ones are, and their `expires_at` says so. Secrets are never shown: `last4` tells ' +
           'tokens apart.',
         querystring: TokenListQuery,
@@ -81,10 +83,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
         },
       },
     },
-    async (request) => {
-      const page = await listTokens(db, request.auth.workspaceId, request.query)
-      return pageBody(page)
-    },
+    async (request, reply) =>
+      answerWholeList(reply, request.query, (page) => listTokens(db, request.auth.workspaceId, page)),
   )
 
   app.post(
@@ -120,7 +120,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
   app.delete(
     '/api/tokens/:id',
     {
-      config: { scope: 'tokens:write' },
+      config: { scope: 'tokens:write', noun: 'API token' },
       schema: {
         tags: ['Tokens'],
         summary: 'Delete an API token',

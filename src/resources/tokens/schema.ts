@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { ALL_SCOPES, type RESOURCES } from '../../domain/tokens.ts'
-import { PageParams } from '../../http/pagination.ts'
+import { WholeListParams } from '../../http/pagination.ts'
 import { Nullable, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
 
 export const LEVELS = ['read', 'write', 'none'] as const
@@ -83,13 +83,15 @@ export const TokenCreate = Type.Object(
   {
     name: Text(100, 'Token name; stored trimmed', { examples: ['Zapier integration'] }),
     expires_at: Type.Optional(
-      Type.String({
-        format: 'date-time',
-        description:
-          'When the token stops working, in the future; ISO 8601 with a time zone, kept to the second. ' +
-          'Omitted, the token never expires',
-        examples: ['2027-01-15T10:30:00Z'],
-      }),
+      Nullable(
+        Type.String({
+          format: 'date-time',
+          description:
+            'When the token stops working, in the future; ISO 8601 with a time zone, kept to the second. ' +
+            'Omitted or null, the token never expires (unless the token creating it does)',
+          examples: ['2027-01-15T10:30:00Z'],
+        }),
+      ),
     ),
     permissions: Type.Optional(
       Type.Object(
@@ -124,5 +126,5 @@ export const TokenCreate = Type.Object(
 )
 export type TokenCreate = Type.Static<typeof TokenCreate>
 
-export const TokenListQuery = Type.Object({ ...PageParams }, { additionalProperties: false })
+export const TokenListQuery = Type.Object({ ...WholeListParams }, { additionalProperties: false })
 export type TokenListQuery = Type.Static<typeof TokenListQuery>

@@ -216,9 +216,11 @@ describe('POST /api/tokens', () => {
     const soon = new Date(Date.now() + 3_600_000)
     soon.setMilliseconds(0)
     const expiring = await buildToken(t.db, tenant.workspaceId, ['*'], soon.toISOString())
-    const inherits = await create({ name: 'child' }, expiring.auth)
-    assert.equal(inherits.statusCode, 201, inherits.body)
-    assert.equal(inherits.json().data.expires_at, `${soon.toISOString().slice(0, 19)}Z`)
+    for (const body of [{ name: 'child' }, { name: 'child', expires_at: null }]) {
+      const inherits = await create(body, expiring.auth)
+      assert.equal(inherits.statusCode, 201, inherits.body)
+      assert.equal(inherits.json().data.expires_at, `${soon.toISOString().slice(0, 19)}Z`)
+    }
     const later = await create(
       { name: 'later', expires_at: new Date(Date.now() + 86_400_000).toISOString() },
       expiring.auth,
@@ -283,6 +285,13 @@ describe('POST /api/tokens', () => {
     assert.deepEqual(res.json().data.permissions, { ...NONE, customers: 'write', tokens: 'write' })
     const fromStar = await create({ name: 'Same as admin' }, tenant.auth)
     assert.deepEqual(fromStar.json().data.scopes, ['*'])
+  })
+
+  it('takes expires_at null, as the documented token object holds it: no expiry', async () => {
+    const tenant = await buildTenant(t.db)
+    const res = await create({ name: 'Production API Token', expires_at: null }, tenant.auth)
+    assert.equal(res.statusCode, 201, res.body)
+    assert.equal(res.json().data.expires_at, null)
   })
 
   it('takes expires_at in the future, kept to the second and shown in UTC', async () => {
@@ -492,13 +501,13 @@ describe('DELETE /api/tokens/:id', () => {
     assert.notEqual(await findToken(t.db.kysely, other.workspaceId, other.id), undefined)
   })
 
-  it('takes the id in any case, and answers 400 to an id that is not a UUID', async () => {
+  it("takes the id in any case, and answers 404 to an id that is not a UUID, such as the docs' tok_123abc", async () => {
     const tenant = await buildTenant(t.db)
     const token = await buildToken(t.db, tenant.workspaceId, ['customers:read'])
     assert.equal((await revoke(token.id.toUpperCase(), tenant.auth)).statusCode, 200)
     const res = await revoke('tok_123abc', tenant.auth)
-    assert.equal(res.statusCode, 400)
-    assert.equal(res.json().code, 'invalid_parameter')
+    assert.equal(res.statusCode, 404)
+    assert.deepEqual(res.json(), { success: false, error: 'API token not found', code: 'not_found' })
   })
 
   it('answers 401 without a token or to an invalid one, and 403 to tokens:read, revoking nothing', async () => {
