@@ -36,7 +36,12 @@ export interface MigrateResult {
   applied: string[]
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateResult> {
+export function migrateToLatest(db: Kysely<Database>): Promise<MigrateResult> {
+  return migrateTo(db)
+}
+
+/** Applies the migrations up to `target` (all of them when omitted); an upgrade test stops midway. */
+export async function migrateTo(db: Kysely<Database>, target?: string): Promise<MigrateResult> {
   // On PostgreSQL, Kysely looks for its bookkeeping tables in every schema of the search path unless told
   // which one: name the current schema, so that two Quoin schemas in one database never see each other's.
   const migrationTableSchema =
@@ -48,7 +53,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateResu
     migrationTableName: 'quoin_migrations',
     migrationLockTableName: 'quoin_migrations_lock',
   })
-  const { error, results } = await migrator.migrateToLatest()
+  const { error, results } = await (target ? migrator.migrateTo(target) : migrator.migrateToLatest())
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')
     const reason = error instanceof Error ? error.message : String(error)

@@ -62,7 +62,7 @@ export function validatorCompiler({ schema, httpPart }: { schema: object; httpPa
   if (httpPart !== 'body') return textAjv.compile(schema)
   const validate = bodyAjv.compile(schema)
   const tidied = (data: unknown) => {
-    const value = tidy(schema as Shape, data)
+    const value = tidyBody(schema, data)
     const valid = validate(value)
     tidied.errors = validate.errors
     return valid ? { value } : false
@@ -71,9 +71,9 @@ export function validatorCompiler({ schema, httpPart }: { schema: object; httpPa
   return tidied
 }
 
-// Whitespace and the characters that print nothing (zero-width spaces and joiners, soft hyphen, word
-// joiner, BOM, direction marks): a value made only of them is blank.
-const INVISIBLE = '\\s\\u00AD\\u180E\\u200B-\\u200F\\u2060-\\u2064\\uFEFF'
+// Whitespace and the characters that print nothing (zero-width space and joiners, soft hyphen, word
+// joiner, BOM): a value made only of them is blank. Direction marks stay: they order right-to-left text.
+const INVISIBLE = '\\s\\u00AD\\u180E\\u200B-\\u200D\\u2060\\uFEFF'
 const EDGES = new RegExp(`^[${INVISIBLE}]+|[${INVISIBLE}]+$`, 'g')
 
 interface Shape {
@@ -90,10 +90,19 @@ const accepts = (shape: Shape, type: string) =>
  * characters; a blank one is null where the field is nullable (it clears it), else '' (refused where a
  * value is required). Names, emails, phones, external ids and countries are all compared and stored so.
  */
+export function tidyBody(schema: object, value: unknown): unknown {
+  return tidy(schema as Shape, value)
+}
+
+/** A text without the whitespace and invisible characters around it. */
+export function tidyText(value: string): string {
+  return value.replace(EDGES, '')
+}
+
 function tidy(shape: Shape, value: unknown): unknown {
   if (typeof value === 'string') {
     if (!accepts(shape, 'string')) return value
-    const trimmed = value.replace(EDGES, '')
+    const trimmed = tidyText(value)
     return trimmed === '' && accepts(shape, 'null') ? null : trimmed
   }
   if (Array.isArray(value)) return shape.items ? value.map((v) => tidy(shape.items!, v)) : value

@@ -2,7 +2,7 @@ import type { ValidateFunction } from 'ajv'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import countries from 'i18n-iso-countries'
-import { isPossiblePhoneNumber } from 'libphonenumber-js'
+import { tidyBody } from '../../src/http/validation.ts'
 import type { Schema } from './schema.ts'
 
 export interface Parameter {
@@ -124,7 +124,7 @@ export function responseValidator(doc: OpenApiDocument) {
     'date-time',
     (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(s) && !Number.isNaN(Date.parse(s)),
   )
-  for (const name of ['phone', 'country', 'http-url']) ajv.addFormat(name, true)
+  for (const name of ['country', 'http-url']) ajv.addFormat(name, true)
   const components = { schemas: doc.components?.schemas ?? {} }
   const cache = new Map<Schema, ValidateFunction>()
   return (schema: Schema, body: unknown): string | undefined => {
@@ -147,7 +147,6 @@ export function requestChecker(doc: OpenApiDocument) {
     const ajv = new Ajv2020({ strict: false, allErrors: false, coerceTypes })
     addFormats.default(ajv)
     ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
-    ajv.addFormat('phone', (v: string) => isPossiblePhoneNumber(v))
     ajv.addFormat('country', (v: string) => /^[A-Za-z]{2}$/.test(v) && countries.isValid(v.toUpperCase()))
     ajv.addFormat('http-url', isHttpUrl)
     return ajv
@@ -163,7 +162,9 @@ export function requestChecker(doc: OpenApiDocument) {
       validate = (part === 'body' ? json : text).compile({ ...schema, components })
       cache.set(key, validate)
     }
-    return validate(structuredClone(value)) as boolean
+    // Bodies are read as the server reads them: strings trimmed, blank nullable ones null.
+    const read = part === 'body' ? tidyBody(schema, structuredClone(value)) : structuredClone(value)
+    return validate(read) as boolean
   }
 }
 

@@ -291,9 +291,21 @@ describe('POST /api/addresses', () => {
     assert.equal(storedTime((await storedRow('customers', customer.id)).updated_at), AGED)
   })
 
-  it('names both customer_id and contact_id when neither is right', async () => {
-    const res = await call('POST', '/api/addresses', { ...minimal(uuidv7()), contact_id: uuidv7() })
-    assert.deepEqual(res.json().details, [NO_CUSTOMER, NO_CONTACT])
+  it('names both customer_id and contact_id when neither is right, UUIDs or not: ids are opaque', async () => {
+    const contact = await buildContact(customer.id)
+    for (const [customerId, contactId] of [
+      [uuidv7(), uuidv7()],
+      ['cust_456', 'contact_789'],
+      ['cust_456', contact.id],
+    ]) {
+      const res = await call('POST', '/api/addresses', { ...minimal(customerId!), contact_id: contactId })
+      assert.equal(res.statusCode, 400)
+      assert.deepEqual(res.json().details, [NO_CUSTOMER, NO_CONTACT])
+    }
+    const unlinked = await call('PATCH', `/api/addresses/${(await buildAddress(customer.id)).id}`, {
+      contact_id: 'contact_789',
+    })
+    assert.deepEqual(unlinked.json().details, [NO_CONTACT])
   })
 
   it("adds the address to its customer's address_ids and touches the customer", async () => {

@@ -179,7 +179,7 @@ export async function isContactOfCustomer(
   customerId: string,
   contactId: string,
 ): Promise<boolean> {
-  if (!isUuid(contactId)) return false
+  if (!isUuid(contactId) || !isUuid(customerId)) return false
   const row = await db
     .selectFrom('contacts')
     .select('id')
