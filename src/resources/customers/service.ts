@@ -35,7 +35,7 @@ export async function checkCustomerWrite(
   if (input.segment_id && !(await segmentExists(db, workspaceId, input.segment_id.toLowerCase()))) {
     errors.push(NO_SUCH_SEGMENT)
   }
-  const problems = input.tax_ids ? checkTaxIds(input.tax_ids).map((p) => p.message) : []
+  const problems = input.tax_ids ? (await checkTaxIds(input.tax_ids)).map((p) => p.message) : []
   const lenient = problems.length > 0 && (await workspaceTaxIdPolicy(db, workspaceId)) === 'lenient'
   if (!lenient) errors.push(...problems)
   if (errors.length > 0) throw new ApiError('validation_failed', 'Validation error', errors)
