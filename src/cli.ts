@@ -247,7 +247,8 @@ function buildCli(io: CliIo): Command {
 
 /**
  * Runs the command line with `args` (what follows `quoin`) and returns its exit status. It never exits the
- * process: `main` does that for bin/quoin.js, tests call this in process. `serve` resolves once listening.
+ * process: tests call it in process, and `main` turns the status into bin/quoin.js's exit code. With `serve`
+ * it resolves once the server listens.
  */
 export async function run(args: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const full: CliIo = { ...processIo(), ...io }
