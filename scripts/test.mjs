@@ -1,8 +1,14 @@
 // Runs every *.test.ts once on SQLite and, when TEST_POSTGRES_URL is set, again on PostgreSQL.
 // Files named *.pg.test.ts need a real PostgreSQL and run in the PostgreSQL pass only.
+// Tests run the sources (through tsx), except those that start bin/quoin.js as a process, which runs dist/:
+// so dist/ is built first, from the sources under test, also when only some files run.
+//
+// --test-timeout bounds each test: a deadline for a hang, not a measure of speed. 120 s is far more than
+// any test needs on a busy two-core machine.
 import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -11,6 +17,11 @@ function find(dir) {
     return e.name.endsWith('.test.ts') ? [p] : []
   })
 }
+
+const build = spawnSync(process.execPath, [fileURLToPath(new URL('build.mjs', import.meta.url))], {
+  stdio: 'inherit',
+})
+if (build.status !== 0) process.exit(1)
 
 const only = process.argv.slice(2)
 const all = (only.length ? only : [...find('src'), ...find('test')]).sort()

@@ -22,6 +22,7 @@ import { contactRoutes } from './resources/contacts/routes.ts'
 import { customerRoutes } from './resources/customers/routes.ts'
 import { segmentRoutes } from './resources/segments/routes.ts'
 import { tokenRoutes } from './resources/tokens/routes.ts'
+import { VERSION } from './version.ts'
 
 export interface AppOptions {
   db: Db
@@ -55,7 +56,6 @@ declare module 'fastify' {
   }
 }
 
-export const VERSION = '0.1.0'
 const BODY_LIMIT = 1024 * 1024
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 

@@ -1,46 +1,87 @@
+// The quoin command. A start loads only commander and what its command needs: each action imports its
+// modules when it runs, so `quoin --version` loads no database driver and `quoin migrate` no HTTP server.
 import { Command, CommanderError, Option } from 'commander'
-import { VERSION } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
-import { connect, DatabaseUrlError, type Db } from './db/connect.ts'
-import { migrateToLatest } from './db/migrate.ts'
+import type { Db } from './db/connect.ts'
 import type { TaxIdValidation } from './db/types.ts'
-import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from './demo.ts'
-import { parseScopes } from './domain/tokens.ts'
-import { purgeIdempotencyKeys } from './http/idempotency.ts'
-import { purgeDeleted, RESTORE_WINDOW_DAYS } from './resources/customers/store.ts'
-import { createToken } from './resources/tokens/store.ts'
-import { createWorkspace, findWorkspace, updateWorkspace } from './resources/workspaces/store.ts'
-import { serve } from './server.ts'
+import { VERSION } from './version.ts'
 
 /** An error whose message is all the user needs: printed on one line, no stack. */
 class UsageError extends Error {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = connect(loadConfig().databaseUrl)
-  try {
-    await migrateToLatest(db.kysely)
-    return await fn(db)
-  } finally {
-    await db.close()
+const TAX_ID_VALIDATION = new Option(
+  '--tax-id-validation <policy>',
+  'lenient (the default for a new workspace): invalid tax ids are stored with a warning; strict: refused',
+).choices(['strict', 'lenient'])
+
+/** A --default-country value as stored (upper-case alpha-2), or a usage error. */
+async function countryOption(value: string | undefined): Promise<string | undefined> {
+  if (value === undefined) return undefined
+  const code = value.trim().toUpperCase()
+  const { default: countries } = await import('i18n-iso-countries')
+  if (!/^[A-Z]{2}$/.test(code) || !countries.isValid(code)) {
+    throw new UsageError(`--default-country must be an ISO 3166-1 alpha-2 code such as FR, got "${value}"`)
   }
+  return code
 }
 
-const out = (value: unknown) =>
-  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`)
+/** Where a run of the command line reads its configuration and writes its output. */
+export interface CliIo {
+  /** The environment: DATABASE_URL and the rest (see config.ts). */
+  env: NodeJS.ProcessEnv
+  /** Standard output: what a script reads (plain text, or one JSON document with --json). */
+  out: (text: string) => void
+  /** Standard error: errors, usage and the first-run banner of `serve`. */
+  err: (text: string) => void
+}
 
-export function buildCli(): Command {
+const processIo = (): CliIo => ({
+  env: process.env,
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+})
+
+function buildCli(io: CliIo): Command {
+  const out = (value: unknown) => io.out(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`)
+
+  /** Connects to DATABASE_URL, applies pending migrations, runs `fn` and closes. */
+  async function withDb<T>(fn: (db: Db, applied: string[]) => Promise<T>): Promise<T> {
+    const databaseUrl = loadConfig(io.env).databaseUrl
+    const [{ connect }, { migrateToLatest }] = await Promise.all([
+      import('./db/connect.ts'),
+      import('./db/migrate.ts'),
+    ])
+    const db = connect(databaseUrl)
+    try {
+      const { applied } = await migrateToLatest(db.kysely)
+      return await fn(db, applied)
+    } finally {
+      await db.close()
+    }
+  }
+
   const program = new Command('quoin')
     .description("A self-hostable server for Qwoty's public REST API")
     .version(VERSION)
-    .showHelpAfterError('(run quoin --help for usage)')
+    // Set before the subcommands are added, which inherit both: errors are thrown, not process.exit(),
+    // and a usage error is one line on io.err.
+    .exitOverride()
+    .configureOutput({
+      writeOut: io.out,
+      writeErr: io.err,
+      outputError: (message, write) =>
+        write(`quoin: ${message.trim().replace(/\s*\n\s*/g, ' ')} (run quoin --help for usage)\n`),
+    })
 
   program
     .command('serve')
     .description('apply migrations, then serve the API on HOST:PORT with DATABASE_URL')
     .action(async () => {
-      await serve(loadConfig())
+      const config = loadConfig(io.env)
+      const { serve } = await import('./server.ts')
+      await serve(config, (line) => io.err(`${line}\n`))
     })
 
   program
@@ -48,19 +89,14 @@ export function buildCli(): Command {
     .description('apply pending database migrations')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const db = connect(loadConfig().databaseUrl)
-      try {
-        const { applied } = await migrateToLatest(db.kysely)
-        if (opts.json) out({ applied })
-        else
-          out(
-            applied.length
-              ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
-              : 'Database is up to date',
-          )
-      } finally {
-        await db.close()
-      }
+      const applied = await withDb(async (_db, applied) => applied)
+      if (opts.json) out({ applied })
+      else
+        out(
+          applied.length
+            ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
+            : 'Database is up to date',
+        )
     })
 
   const workspace = program.command('workspace').description('manage workspaces')
@@ -68,48 +104,73 @@ export function buildCli(): Command {
     .command('create')
     .description('create a workspace and print its id')
     .requiredOption('--name <name>', 'workspace name')
+    .addOption(TAX_ID_VALIDATION)
+    .option(
+      '--default-country <code>',
+      'ISO 3166-1 alpha-2 country of national phone numbers (FR by default)',
+    )
     .option('--json', 'print {"id": …}')
-    .action(async (opts: { name: string; json?: boolean }) => {
-      const name = opts.name.trim()
-      if (!name) throw new UsageError('--name must not be empty')
-      const ws = await withDb((db) => createWorkspace(db.kysely, { name }))
-      out(opts.json ? { id: ws.id } : ws.id)
-    })
+    .action(
+      async (opts: {
+        name: string
+        taxIdValidation?: TaxIdValidation
+        defaultCountry?: string
+        json?: boolean
+      }) => {
+        const name = opts.name.trim()
+        if (!name) throw new UsageError('--name must not be empty')
+        const defaultCountry = await countryOption(opts.defaultCountry)
+        const { createWorkspace } = await import('./resources/workspaces/store.ts')
+        const settings = {
+          ...(opts.taxIdValidation ? { tax_id_validation: opts.taxIdValidation } : {}),
+          ...(defaultCountry ? { default_country: defaultCountry } : {}),
+        }
+        const ws = await withDb((db) => createWorkspace(db.kysely, { name, settings }))
+        out(opts.json ? { id: ws.id } : ws.id)
+      },
+    )
 
   workspace
     .command('update')
     .description("change a workspace's settings")
     .argument('<id>', 'workspace id')
     .option('--name <name>', 'new name')
-    .addOption(
-      new Option(
-        '--tax-id-validation <policy>',
-        'strict: invalid tax ids are refused; lenient: stored with a warning',
-      ).choices(['strict', 'lenient']),
-    )
+    .addOption(TAX_ID_VALIDATION)
+    .option('--default-country <code>', 'ISO 3166-1 alpha-2 country of national phone numbers')
     .option('--json', 'print the workspace as JSON')
     .action(
-      async (id: string, opts: { name?: string; taxIdValidation?: TaxIdValidation; json?: boolean }) => {
+      async (
+        id: string,
+        opts: { name?: string; taxIdValidation?: TaxIdValidation; defaultCountry?: string; json?: boolean },
+      ) => {
         if (!UUID.test(id)) throw new UsageError(`workspace id must be a UUID, got "${id}"`)
         const name = opts.name?.trim()
         if (name === '') throw new UsageError('--name must not be empty')
-        if (name === undefined && opts.taxIdValidation === undefined) {
-          throw new UsageError('nothing to change: give --name or --tax-id-validation')
+        const defaultCountry = await countryOption(opts.defaultCountry)
+        if (name === undefined && opts.taxIdValidation === undefined && defaultCountry === undefined) {
+          throw new UsageError('nothing to change: give --name, --tax-id-validation or --default-country')
         }
         const workspaceId = id.toLowerCase()
+        const { findWorkspace, updateWorkspace } = await import('./resources/workspaces/store.ts')
         const ws = await withDb(async (db) => {
           const changed = await updateWorkspace(db.kysely, workspaceId, {
             ...(name !== undefined ? { name } : {}),
             ...(opts.taxIdValidation ? { taxIdValidation: opts.taxIdValidation } : {}),
+            ...(defaultCountry ? { defaultCountry } : {}),
           })
           if (!changed) throw new UsageError(`workspace ${workspaceId} not found`)
           return findWorkspace(db.kysely, workspaceId)
         })
-        const shown = { id: ws!.id, name: ws!.name, tax_id_validation: ws!.tax_id_validation }
+        const shown = {
+          id: ws!.id,
+          name: ws!.name,
+          tax_id_validation: ws!.tax_id_validation,
+          default_country: ws!.default_country,
+        }
         out(
           opts.json
             ? shown
-            : `Workspace ${shown.id} "${shown.name}": tax_id_validation ${shown.tax_id_validation}`,
+            : `Workspace ${shown.id} "${shown.name}": tax_id_validation ${shown.tax_id_validation}, default_country ${shown.default_country}`,
         )
       },
     )
@@ -129,6 +190,7 @@ export function buildCli(): Command {
           throw new UsageError(`--workspace must be a UUID, got "${opts.workspace}"`)
         const name = opts.name.trim()
         if (!name) throw new UsageError('--name must not be empty')
+        const { parseScopes } = await import('./domain/tokens.ts')
         const { scopes, invalid } = parseScopes(opts.scopes)
         if (invalid.length) throw new UsageError(`unknown scope(s): ${invalid.join(', ')}`)
         if (!scopes.length) throw new UsageError('--scopes must name at least one scope')
@@ -142,6 +204,10 @@ export function buildCli(): Command {
           expiresAt = new Date(t).toISOString()
         }
         const workspaceId = opts.workspace.toLowerCase()
+        const [{ findWorkspace }, { createToken }] = await Promise.all([
+          import('./resources/workspaces/store.ts'),
+          import('./resources/tokens/store.ts'),
+        ])
         const created = await withDb(async (db) => {
           if (!(await findWorkspace(db.kysely, workspaceId)))
             throw new UsageError(`workspace ${workspaceId} not found`)
@@ -160,13 +226,17 @@ export function buildCli(): Command {
     )
     .option(
       '--older-than <age>',
-      'age such as 30d, 12h or 0d (everything deleted)',
-      `${RESTORE_WINDOW_DAYS}d`,
+      'age such as 30d, 12h or 0d (everything deleted); by default the restore window of deleted customers',
     )
     .option('--json', 'print the counts as JSON')
-    .action(async (opts: { olderThan: string; json?: boolean }) => {
-      const match = /^(\d+)([dh])$/.exec(opts.olderThan.trim())
-      if (!match) throw new UsageError(`--older-than must look like 30d or 12h, got "${opts.olderThan}"`)
+    .action(async (opts: { olderThan?: string; json?: boolean }) => {
+      const [{ purgeDeleted, RESTORE_WINDOW_DAYS }, { purgeIdempotencyKeys }] = await Promise.all([
+        import('./resources/customers/store.ts'),
+        import('./http/idempotency.ts'),
+      ])
+      const olderThan = opts.olderThan ?? `${RESTORE_WINDOW_DAYS}d`
+      const match = /^(\d+)([dh])$/.exec(olderThan.trim())
+      if (!match) throw new UsageError(`--older-than must look like 30d or 12h, got "${olderThan}"`)
       const hours = Number(match[1]) * (match[2] === 'd' ? 24 : 1)
       const before = new Date(Date.now() - hours * 3_600_000)
       const counts = await withDb(async (db) => ({
@@ -186,6 +256,10 @@ export function buildCli(): Command {
     .description("load the example of Qwoty's docs (Acme Corporation) and print a token for its workspace")
     .option('--json', 'print {"workspace_id", "token"}')
     .action(async (opts: { json?: boolean }) => {
+      const [{ DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo }, { createToken }] = await Promise.all([
+        import('./demo.ts'),
+        import('./resources/tokens/store.ts'),
+      ])
       const secret = await withDb(async (db) => {
         await loadDemo(db.kysely)
         const t = await createToken(db.kysely, {
@@ -199,7 +273,7 @@ export function buildCli(): Command {
         out({ workspace_id: DEMO_WORKSPACE_ID, token: secret })
         return
       }
-      const { host, port } = loadConfig()
+      const { host, port } = loadConfig(io.env)
       out(`Demo workspace ${DEMO_WORKSPACE_ID} is loaded. Its new API token, shown only this once:`)
       out(`  ${secret}`)
       out(
@@ -210,19 +284,30 @@ export function buildCli(): Command {
   return program
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const program = buildCli()
-  program.exitOverride()
+/**
+ * Runs the command line with `args` (what follows `quoin`) and returns its exit status. It never exits the
+ * process: tests call it in process, and `main` turns the status into bin/quoin.js's exit code. With `serve`
+ * it resolves once the server listens.
+ */
+export async function run(args: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const full: CliIo = { ...processIo(), ...io }
   try {
-    await program.parseAsync(argv)
+    await buildCli(full).parseAsync(args, { from: 'user' })
+    return 0
   } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode
-      return
-    }
-    const known = err instanceof UsageError || err instanceof ConfigError || err instanceof DatabaseUrlError
+    // Commander already said what it had to (usage error, --help, --version).
+    if (err instanceof CommanderError) return err.exitCode
+    const known =
+      err instanceof UsageError ||
+      err instanceof ConfigError ||
+      (err instanceof Error && err.name === 'DatabaseUrlError')
     const message = err instanceof Error ? err.message : String(err)
-    process.stderr.write(`quoin: ${known ? message : `error: ${message}`}\n`)
-    process.exitCode = 1
+    full.err(`quoin: ${known ? message : `error: ${message}`}\n`)
+    return 1
   }
+}
+
+/** bin/quoin.js: `run` on the process's arguments, its status as the exit code. */
+export async function main(argv: string[]): Promise<void> {
+  process.exitCode = await run(argv.slice(2))
 }

@@ -12,7 +12,7 @@ const DRAIN_DEADLINE_MS = 30_000
 /** Migrates, creates a first workspace on an empty database, listens, and drains on SIGTERM/SIGINT. */
 export async function serve(
   config: Config,
-  print: (line: string) => void = console.log,
+  print: (line: string) => void = console.error,
 ): Promise<FastifyInstance> {
   const db = connect(config.databaseUrl)
   let app: FastifyInstance

@@ -30,10 +30,23 @@ describe('around the API', () => {
     assert.deepEqual(doc.paths['/health'].get.security, [])
   })
 
-  it('serves readable reference pages at /docs', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/docs/' })
-    assert.equal(res.statusCode, 200)
-    assert.match(String(res.headers['content-type']), /text\/html/)
+  it('serves readable reference pages at /docs, with their scripts and the document they render', async () => {
+    for (const url of ['/docs/', '/docs']) {
+      const res = await t.app.inject({ method: 'GET', url })
+      assert.equal(res.statusCode, 200, url)
+      assert.match(String(res.headers['content-type']), /text\/html/)
+      assert.match(res.body, /swagger-ui-bundle\.js/)
+    }
+    const bundle = await t.app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' })
+    assert.equal(bundle.statusCode, 200)
+    assert.match(String(bundle.headers['content-type']), /javascript/)
+    assert.ok(bundle.rawPayload.length > 100_000)
+    assert.equal(Number(bundle.headers['content-length']), bundle.rawPayload.length)
+    const initializer = await t.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' })
+    assert.match(initializer.body, /json/)
+    const json = await t.app.inject({ method: 'GET', url: '/docs/json' })
+    assert.deepEqual(json.json(), t.app.swagger())
+    assert.equal((await t.app.inject({ method: 'GET', url: '/docs/static/nothing.js' })).statusCode, 404)
   })
 
   it('answers /health and /ready without a token', async () => {

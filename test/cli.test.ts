@@ -1,52 +1,48 @@
+// The command line. Its logic runs in process, through `run`, with its own environment and output; only
+// what needs a process runs as one: the built bin, `quoin serve` (banner, logs, SIGTERM) and what it loads.
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { run } from '../src/cli.ts'
 import { connect } from '../src/db/connect.ts'
-import { createTestDatabase, insertCustomer, type TestDatabase } from './helpers.ts'
+import { VERSION } from '../src/version.ts'
+import { createTestDatabase, dialect, insertCustomer, type TestDatabase, tempDir } from './helpers.ts'
 
 const BIN = new URL('../bin/quoin.js', import.meta.url).pathname
+const LOADED_PACKAGES = new URL('./fixtures/loaded-packages.mjs', import.meta.url).pathname
 const SEED = new URL('./fixtures/get-customer.json', import.meta.url)
 
-function quoin(args: string[], env: Record<string, string>) {
-  const res = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
+/** `quoin <args>` in this process, with only `env` for its environment. */
+async function quoin(args: string[], env: Record<string, string>) {
+  let stdout = ''
+  let stderr = ''
+  const code = await run(args, {
+    env,
+    out: (text) => {
+      stdout += text
+    },
+    err: (text) => {
+      stderr += text
+    },
   })
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr }
+  return { code, stdout, stderr }
 }
 
 function json(stdout: string) {
   return JSON.parse(stdout.trim())
 }
 
-function startServer(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      const m = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)
-      if (m) resolve({ child, port: Number(m[1]), output: () => output })
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', (c: Buffer) => {
-      output += c.toString()
-    })
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)))
-  })
+/** Asserts a failure reported as exactly one line on stderr, nothing on stdout, no stack. */
+function assertOneLineError(res: { code: number; stdout: string; stderr: string }, message: RegExp) {
+  assert.equal(res.code, 1, res.stderr)
+  assert.match(res.stderr, message)
+  assert.match(res.stderr, /^quoin: [^\n]+\n$/, res.stderr)
+  assert.doesNotMatch(res.stderr, /\bat .*\.(ts|js):\d+/)
+  assert.equal(res.stdout, '')
 }
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode)
-    else child.once('exit', (code) => resolve(code))
-  })
 
 describe('quoin command line', () => {
   let database: TestDatabase
@@ -58,25 +54,45 @@ describe('quoin command line', () => {
   })
   after(() => database.drop())
 
-  it('migrate applies pending migrations and says which, then that none are left', () => {
-    const first = quoin(['migrate'], env)
+  it('--version prints the version of package.json; --help lists the commands', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    assert.equal(VERSION, pkg.version)
+    assert.deepEqual(await quoin(['--version'], env), { code: 0, stdout: `${pkg.version}\n`, stderr: '' })
+    const help = await quoin(['--help'], env)
+    assert.equal(help.code, 0)
+    for (const command of ['serve', 'migrate', 'workspace', 'token', 'purge', 'demo']) {
+      assert.match(help.stdout, new RegExp(`\\n\\s+${command}\\b`), command)
+    }
+  })
+
+  it('migrate applies pending migrations and says which, then that none are left', async () => {
+    const first = await quoin(['migrate'], env)
     assert.equal(first.code, 0, first.stderr)
-    assert.match(first.stdout, /Applied \d+ migration\(s\): 0001_initial, 0002_customer_records/)
-    const second = quoin(['migrate', '--json'], env)
-    assert.deepEqual(json(second.stdout), { applied: [] })
+    assert.match(first.stdout, /^Applied \d+ migration\(s\): 0001_initial, 0002_customer_records/)
+    assert.deepEqual(await quoin(['migrate', '--json'], env), {
+      code: 0,
+      stdout: '{"applied":[]}\n',
+      stderr: '',
+    })
+    assert.deepEqual(await quoin(['migrate'], env), {
+      code: 0,
+      stdout: 'Database is up to date\n',
+      stderr: '',
+    })
   })
 
-  it('workspace create prints the new id, as JSON with --json', () => {
-    const plain = quoin(['workspace', 'create', '--name', 'Plain'], env)
+  it('workspace create prints the new id, as JSON with --json', async () => {
+    const plain = await quoin(['workspace', 'create', '--name', 'Plain'], env)
     assert.equal(plain.code, 0, plain.stderr)
-    assert.match(plain.stdout.trim(), /^[0-9a-f-]{36}$/)
-    const res = quoin(['workspace', 'create', '--name', 'Acme', '--json'], env)
+    assert.match(plain.stdout, /^[0-9a-f-]{36}\n$/)
+    const res = await quoin(['workspace', 'create', '--name', 'Acme', '--json'], env)
     assert.match(json(res.stdout).id, /^[0-9a-f-]{36}$/)
+    assertOneLineError(await quoin(['workspace', 'create', '--name', '  '], env), /--name must not be empty/)
   })
 
-  it('token create prints the secret once with its scopes and expiry', () => {
-    const ws = json(quoin(['workspace', 'create', '--name', 'T', '--json'], env).stdout).id
-    const res = quoin(
+  it('token create prints the secret once with its scopes and expiry', async () => {
+    const ws = json((await quoin(['workspace', 'create', '--name', 'T', '--json'], env)).stdout).id
+    const res = await quoin(
       [
         'token',
         'create',
@@ -97,13 +113,18 @@ describe('quoin command line', () => {
     assert.match(out.token, /^qwoty_[A-Za-z0-9_-]{43}$/)
     assert.deepEqual(out.scopes, ['customers:read', 'contacts:write'])
     assert.equal(out.expires_at, '2099-01-01T00:00:00Z')
-    const all = json(quoin(['token', 'create', '--workspace', ws, '--name', 'all', '--json'], env).stdout)
+    const all = json(
+      (await quoin(['token', 'create', '--workspace', ws, '--name', 'all', '--json'], env)).stdout,
+    )
     assert.deepEqual(all.scopes, ['*'])
     assert.equal(all.expires_at, null)
+    const plain = await quoin(['token', 'create', '--workspace', ws, '--name', 'plain'], env)
+    assert.match(plain.stdout, /^qwoty_[A-Za-z0-9_-]{43}\n$/)
   })
 
   for (const [why, args, message] of [
     ['an unknown scope', ['--scopes', 'customers:read,nope'], /unknown scope\(s\): nope/],
+    ['no scope at all', ['--scopes', ' , '], /at least one scope/],
     ['a past expiry', ['--expires', '2001-01-01T00:00:00Z'], /in the future/],
     ['an expiry that is not a date', ['--expires', 'tomorrow'], /ISO 8601/],
     [
@@ -113,43 +134,127 @@ describe('quoin command line', () => {
     ],
     ['a workspace that is not a UUID', ['--workspace', 'abc'], /must be a UUID/],
   ] as const) {
-    it(`token create refuses ${why} with a one-line error and no stack`, () => {
-      const ws = json(quoin(['workspace', 'create', '--name', 'E', '--json'], env).stdout).id
-      const res = quoin(['token', 'create', '--workspace', ws, '--name', 'x', ...args], env)
-      assert.equal(res.code, 1)
-      assert.match(res.stderr, message)
-      assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr)
-      assert.doesNotMatch(res.stderr, /\bat .*\.ts:\d+/)
-      assert.equal(res.stdout, '')
+    it(`token create refuses ${why} with a one-line error and no stack`, async () => {
+      const ws = json((await quoin(['workspace', 'create', '--name', 'E', '--json'], env)).stdout).id
+      assertOneLineError(
+        await quoin(['token', 'create', '--workspace', ws, '--name', 'x', ...args], env),
+        message,
+      )
     })
   }
 
-  it('rejects unknown commands, missing options and a bad DATABASE_URL without a stack trace', () => {
-    assert.notEqual(quoin(['frobnicate'], env).code, 0)
-    const missing = quoin(['workspace', 'create'], env)
-    assert.notEqual(missing.code, 0)
-    assert.match(missing.stderr, /--name/)
-    const bad = quoin(['migrate'], { DATABASE_URL: 'mysql://nope' })
-    assert.equal(bad.code, 1)
-    assert.equal(bad.stderr.trim().split('\n').length, 1)
-    assert.match(bad.stderr, /DATABASE_URL must start with sqlite: or postgres:\/\//)
+  it('says what is wrong with the command line in one line, and points to --help', async () => {
+    const usage = /^quoin: error: [^\n]+ \(run quoin --help for usage\)\n$/
+    for (const [args, message] of [
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['workspace', 'create'], /required option '--name <name>' not specified/],
+      [['workspace', 'create', '--name', 'x', '--colour', 'red'], /unknown option '--colour'/],
+      [['migrate', '--jsno'], /unknown option '--jsno' \(Did you mean --json\?\)/],
+      [['workspace', 'update'], /missing required argument 'id'/],
+      [
+        ['workspace', 'update', '00000000-0000-4000-8000-000000000000', '--tax-id-validation', 'sloppy'],
+        /argument 'sloppy' is invalid\. Allowed choices are strict, lenient\./,
+      ],
+    ] as const) {
+      const res = await quoin([...args], env)
+      assert.equal(res.code, 1, args.join(' '))
+      assert.match(res.stderr, usage, args.join(' '))
+      assert.match(res.stderr, message)
+      assert.equal(res.stdout, '')
+    }
   })
 
-  it('workspace update sets the tax id policy and refuses a policy it does not know', () => {
-    const ws = json(quoin(['workspace', 'create', '--name', 'Policy', '--json'], env).stdout).id
-    const res = quoin(['workspace', 'update', ws, '--tax-id-validation', 'lenient', '--json'], env)
+  it('refuses a bad DATABASE_URL or setting in one line, before touching any database', async () => {
+    assertOneLineError(
+      await quoin(['migrate'], { DATABASE_URL: 'mysql://user:secret@db/quoin' }),
+      /^quoin: DATABASE_URL must start with sqlite: or postgres:\/\/, got "mysql:\/\/user:\*\*\*@db\/quoin"/,
+    )
+    assertOneLineError(
+      await quoin(['workspace', 'create', '--name', 'x'], { ...env, LOG_LEVEL: 'loud' }),
+      /^quoin: LOG_LEVEL must be one of/,
+    )
+    assertOneLineError(await quoin(['serve'], { ...env, PORT: '70000' }), /^quoin: PORT must be an integer/)
+  })
+
+  it('reports an unexpected failure in one line, marked as an error', async () => {
+    const dir = tempDir()
+    try {
+      // A directory where the database file should be: SQLite cannot open it.
+      mkdirSync(join(dir.path, 'quoin.db'))
+      assertOneLineError(
+        await quoin(['migrate'], { DATABASE_URL: `sqlite:${join(dir.path, 'quoin.db')}` }),
+        /^quoin: error: /,
+      )
+    } finally {
+      dir.remove()
+    }
+  })
+
+  it('workspace create takes the tax id policy and the default country, lenient and FR by default', async () => {
+    const plain = json((await quoin(['workspace', 'create', '--name', 'Defaults', '--json'], env)).stdout).id
+    const strict = json(
+      (
+        await quoin(
+          [
+            'workspace',
+            'create',
+            '--name',
+            'S',
+            '--tax-id-validation',
+            'strict',
+            '--default-country',
+            'de',
+            '--json',
+          ],
+          env,
+        )
+      ).stdout,
+    ).id
+    const db = connect(database.url)
+    try {
+      const { workspaceSettings } = await import('../src/resources/workspaces/store.ts')
+      assert.deepEqual(await workspaceSettings(db.kysely, plain), {
+        tax_id_validation: 'lenient',
+        default_country: 'FR',
+      })
+      assert.deepEqual(await workspaceSettings(db.kysely, strict), {
+        tax_id_validation: 'strict',
+        default_country: 'DE',
+      })
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('workspace update sets the name, the tax id policy and the country, and refuses what it cannot do', async () => {
+    const ws = json((await quoin(['workspace', 'create', '--name', 'Policy', '--json'], env)).stdout).id
+    const res = await quoin(['workspace', 'update', ws, '--tax-id-validation', 'strict', '--json'], env)
     assert.equal(res.code, 0, res.stderr)
-    assert.deepEqual(json(res.stdout), { id: ws, name: 'Policy', tax_id_validation: 'lenient' })
-    const bad = quoin(['workspace', 'update', ws, '--tax-id-validation', 'sloppy'], env)
-    assert.notEqual(bad.code, 0)
-    assert.match(bad.stderr, /strict, lenient/)
-    const missing = quoin(['workspace', 'update', '00000000-0000-4000-8000-000000000000', '--name', 'X'], env)
-    assert.equal(missing.code, 1)
-    assert.match(missing.stderr, /not found/)
+    assert.deepEqual(json(res.stdout), {
+      id: ws,
+      name: 'Policy',
+      tax_id_validation: 'strict',
+      default_country: 'FR',
+    })
+    const renamed = await quoin(['workspace', 'update', ws.toUpperCase(), '--name', ' Renamed '], env)
+    assert.equal(renamed.stdout, `Workspace ${ws} "Renamed": tax_id_validation strict, default_country FR\n`)
+    const belgian = await quoin(['workspace', 'update', ws, '--default-country', 'be', '--json'], env)
+    assert.equal(json(belgian.stdout).default_country, 'BE')
+    assertOneLineError(
+      await quoin(['workspace', 'update', ws, '--default-country', 'Belgium'], env),
+      /--default-country must be an ISO 3166-1 alpha-2 code/,
+    )
+    assertOneLineError(
+      await quoin(['workspace', 'update', '00000000-0000-4000-8000-000000000000', '--name', 'X'], env),
+      /workspace 00000000-0000-4000-8000-000000000000 not found/,
+    )
+    assertOneLineError(await quoin(['workspace', 'update', ws], env), /nothing to change/)
+    assertOneLineError(await quoin(['workspace', 'update', 'abc', '--name', 'X'], env), /must be a UUID/)
+    assertOneLineError(await quoin(['workspace', 'update', ws, '--name', ''], env), /must not be empty/)
   })
 
   it('purge removes for good what was deleted longer ago than --older-than, and nothing else', async () => {
-    const ws = json(quoin(['workspace', 'create', '--name', 'Purge', '--json'], env).stdout).id
+    const ws = json((await quoin(['workspace', 'create', '--name', 'Purge', '--json'], env)).stdout).id
     const db = connect(database.url)
     try {
       const old = await insertCustomer(db, ws, { contacts: 1, addresses: 1 })
@@ -169,7 +274,8 @@ describe('quoin command line', () => {
         .where('id', '=', recent.id)
         .execute()
 
-      const res = quoin(['purge', '--json'], env)
+      // By default, what left the restore window (30 days).
+      const res = await quoin(['purge', '--json'], env)
       assert.equal(res.code, 0, res.stderr)
       assert.deepEqual(json(res.stdout), { customers: 1, contacts: 1, addresses: 1, idempotency_keys: 0 })
       const remaining = await db.kysely
@@ -179,62 +285,168 @@ describe('quoin command line', () => {
         .orderBy('id')
         .execute()
       assert.deepEqual(remaining.map((r) => r.id).sort(), [recent.id, live.id].sort())
-      assert.deepEqual(json(quoin(['purge', '--older-than', '0d', '--json'], env).stdout), {
-        customers: 1,
-        contacts: 0,
-        addresses: 0,
-        idempotency_keys: 0,
-      })
+      const everything = await quoin(['purge', '--older-than', '0d'], env)
       assert.match(
-        quoin(['purge', '--older-than', 'soon'], env).stderr,
-        /--older-than must look like 30d or 12h/,
+        everything.stdout,
+        /^Purged 1 customer\(s\), 0 contact\(s\) and 0 address\(es\) deleted before \d{4}-.*Z, and 0 kept response\(s\) older than 24 hours\n$/,
+      )
+      assertOneLineError(
+        await quoin(['purge', '--older-than', 'soon'], env),
+        /--older-than must look like 30d or 12h, got "soon"/,
       )
     } finally {
       await db.close()
     }
   })
 
-  it("demo loads the docs' example once; the seed's curl then returns the seed's body", async () => {
-    const first = quoin(['demo', '--json'], env)
+  it("demo loads the docs' example once, and prints a new token each time", async () => {
+    const first = await quoin(['demo', '--json'], env)
     assert.equal(first.code, 0, first.stderr)
     const { workspace_id, token } = json(first.stdout)
     assert.equal(workspace_id, '706eb564-6c4a-4e18-841c-bdd79be6bca7')
-    const second = json(quoin(['demo', '--json'], env).stdout)
-    assert.notEqual(second.token, token)
-
-    const server = await startServer(env)
+    assert.match(token, /^qwoty_/)
+    const second = await quoin(['demo'], { ...env, HOST: '127.0.0.1', PORT: '4321' })
+    assert.equal(second.code, 0, second.stderr)
+    const lines = second.stdout.trimEnd().split('\n')
+    assert.equal(lines.length, 3, second.stdout)
+    const secret = lines[1]!.trim()
+    assert.match(secret, /^qwoty_/)
+    assert.notEqual(secret, token)
+    assert.equal(
+      lines[2],
+      `Try it: curl http://127.0.0.1:4321/api/customers/550e8400-e29b-41d4-a716-446655440000 -H "Authorization: Bearer ${secret}"`,
+    )
+    const db = connect(database.url)
     try {
-      for (const secret of [token, second.token]) {
-        const res = await fetch(
-          `http://127.0.0.1:${server.port}/api/customers/550e8400-e29b-41d4-a716-446655440000`,
-          {
-            headers: { Authorization: `Bearer ${secret}` },
-          },
-        )
-        assert.equal(res.status, 200)
-        const { readFileSync } = await import('node:fs')
-        assert.equal(await res.text(), JSON.stringify(JSON.parse(readFileSync(SEED, 'utf8'))))
+      const customers = await db.kysely
+        .selectFrom('customers')
+        .select('id')
+        .where('workspace_id', '=', workspace_id)
+        .execute()
+      assert.deepEqual(customers, [{ id: '550e8400-e29b-41d4-a716-446655440000' }])
+    } finally {
+      await db.close()
+    }
+  })
+})
+
+/** Runs the built bin to completion. */
+function bin(args: string[], env: Record<string, string> = {}, path = BIN) {
+  const res = spawnSync(process.execPath, [path, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  })
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr }
+}
+
+interface ServeProcess {
+  child: ChildProcess
+  port: number
+  stdout: () => string
+  stderr: () => string
+}
+
+/** Servers started and not seen exiting: a failed test leaves none behind (the file would wait for it). */
+const servers = new Set<ChildProcess>()
+after(() => {
+  for (const child of servers) child.kill('SIGKILL')
+})
+
+/** Starts the built `quoin serve` on a port of its choosing and resolves once it says where it listens. */
+function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', REDIS_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  servers.add(child)
+  child.once('exit', () => servers.delete(child))
+  let stdout = ''
+  let stderr = ''
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const m = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)
+      if (m) resolve({ child, port: Number(m[1]), stdout: () => stdout, stderr: () => stderr })
+    })
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stdout}${stderr}`)))
+  })
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode)
+    else child.once('exit', (code) => resolve(code))
+  })
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('the built quoin command', () => {
+  it('runs from dist/: --version, and a usage error in one line with status 1', () => {
+    assert.deepEqual(bin(['--version']), { code: 0, stdout: `${VERSION}\n`, stderr: '' })
+    assert.deepEqual(bin(['frobnicate']), {
+      code: 1,
+      stdout: '',
+      stderr: "quoin: error: unknown command 'frobnicate' (run quoin --help for usage)\n",
+    })
+  })
+
+  it('says in one line how to build dist/ when it is missing', () => {
+    const dir = tempDir()
+    try {
+      mkdirSync(join(dir.path, 'bin'))
+      copyFileSync(BIN, join(dir.path, 'bin', 'quoin.js'))
+      assert.equal(existsSync(join(dir.path, 'dist')), false)
+      assert.deepEqual(bin(['--version'], {}, join(dir.path, 'bin', 'quoin.js')), {
+        code: 1,
+        stdout: '',
+        stderr: 'quoin: dist/cli.js is missing: run npm install or npm run build\n',
+      })
+    } finally {
+      dir.remove()
+    }
+  })
+
+  it('loads only the packages a command needs', () => {
+    const dir = tempDir()
+    try {
+      const file = join(dir.path, 'loaded.json')
+      const loaded = (args: string[], env: Record<string, string>) => {
+        const res = spawnSync(process.execPath, ['--import', LOADED_PACKAGES, BIN, ...args], {
+          env: { ...process.env, ...env, QUOIN_LOADED_FILE: file },
+          encoding: 'utf8',
+        })
+        assert.equal(res.status, 0, res.stderr)
+        return JSON.parse(readFileSync(file, 'utf8')) as string[]
+      }
+      assert.deepEqual(loaded(['--version'], {}), ['commander'])
+      const migrate = loaded(['migrate'], { DATABASE_URL: `sqlite:${join(dir.path, 'quoin.db')}` })
+      assert.ok(migrate.includes('better-sqlite3'), migrate.join(' '))
+      for (const name of ['fastify', 'pg', 'stdnum', 'ajv', '@fastify/swagger-ui', 'ioredis']) {
+        assert.ok(!migrate.includes(name), `quoin migrate on SQLite loads ${name}`)
       }
     } finally {
-      server.child.kill('SIGTERM')
-      assert.equal(await exited(server.child), 0)
+      dir.remove()
     }
-    assert.doesNotMatch(server.output(), new RegExp(token))
   })
 })
 
 describe('quoin serve', () => {
-  it('creates a Default workspace and prints a working token once, then drains and exits 0 on SIGTERM', async () => {
+  it('creates a Default workspace and prints a working token once on stderr, then drains and exits 0 on SIGTERM', async () => {
     const database = await createTestDatabase()
     try {
       const env = { DATABASE_URL: database.url }
       const server = await startServer(env)
-      const secret = /\n\s+(qwoty_\S+)\n/.exec(server.output())?.[1]
-      assert.ok(secret, server.output())
-      assert.match(server.output(), /Created workspace "Default"/)
-      assert.match(
-        server.output(),
-        /curl http:\/\/127\.0\.0\.1:0\/api\/customers -H "Authorization: Bearer qwoty_/,
+      const banner = server.stderr().trimEnd().split('\n')
+      assert.equal(banner.length, 3, server.stderr())
+      assert.match(banner[0]!, /^Created workspace "Default" \([0-9a-f-]{36}\) and an all-scopes API token/)
+      const secret = /^\s+(qwoty_\S+)$/.exec(banner[1]!)?.[1]
+      assert.ok(secret, server.stderr())
+      assert.equal(
+        banner[2],
+        `Try it: curl http://127.0.0.1:0/api/customers -H "Authorization: Bearer ${secret}"`,
       )
 
       const url = `http://127.0.0.1:${server.port}/api/customers/00000000-0000-4000-8000-000000000000`
@@ -261,20 +473,97 @@ describe('quoin serve', () => {
       )
       assert.ok(statuses.includes(404))
       assert.equal(await exited(server.child), 0)
-      const logLines = server
-        .output()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
+      // Standard output is JSON lines only, and none of them holds the token.
+      const logLines = server.stdout().trimEnd().split('\n')
       assert.ok(logLines.length > 3)
-      assert.ok(
-        logLines.every((l) => !l.includes(secret) && !/authorization/i.test(l)),
-        'no log line holds the token',
-      )
+      for (const line of logLines) {
+        const entry = JSON.parse(line) as Record<string, unknown>
+        assert.equal(typeof entry.level, 'number', line)
+        assert.ok(!line.includes(secret) && !/authorization/i.test(line), line)
+      }
 
       const again = await startServer(env)
-      assert.doesNotMatch(again.output(), /Created workspace/)
       again.child.kill('SIGINT')
       assert.equal(await exited(again.child), 0)
+      assert.equal(again.stderr(), '')
+      assert.doesNotMatch(again.stdout(), /Created workspace|qwoty_/)
+    } finally {
+      await database.drop()
+    }
+  })
+
+  it('loads the tax-id rules and the reference pages on their first use, not at start', async () => {
+    const database = await createTestDatabase()
+    const dir = tempDir()
+    try {
+      const file = join(dir.path, 'loaded.json')
+      const server = await startServer({ DATABASE_URL: database.url, QUOIN_LOADED_FILE: file }, [
+        '--import',
+        LOADED_PACKAGES,
+      ])
+      /** What the server loaded so far: the preloaded fixture writes it on SIGUSR2. */
+      const loaded = async () => {
+        rmSync(file, { force: true })
+        server.child.kill('SIGUSR2')
+        for (let i = 0; i < 2000 && !existsSync(file); i++) await sleep(10)
+        return JSON.parse(readFileSync(file, 'utf8')) as string[]
+      }
+      const atStart = await loaded()
+      assert.ok(atStart.includes('fastify'), atStart.join(' '))
+      const otherDriver = dialect === 'sqlite' ? 'pg' : 'better-sqlite3'
+      for (const name of ['stdnum', '@fastify/swagger-ui', '@fastify/static', 'ioredis', otherDriver]) {
+        assert.ok(!atStart.includes(name), `quoin serve on ${dialect} loads ${name} at start`)
+      }
+
+      const secret = /\n\s+(qwoty_\S+)\n/.exec(server.stderr())![1]
+      const base = `http://127.0.0.1:${server.port}`
+      const created = await fetch(`${base}/api/customers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'Globex',
+          type: 'company',
+          tax_ids: [{ tax: 'SIREN', tax_value: '404833047' }],
+        }),
+      })
+      assert.equal(created.status, 201)
+      assert.match(JSON.stringify((await created.json()).warnings), /fails the Luhn check digit/)
+      const docs = await fetch(`${base}/docs/`)
+      assert.equal(docs.status, 200)
+      assert.match(await docs.text(), /swagger-ui/)
+      const afterUse = await loaded()
+      for (const name of ['stdnum', '@fastify/swagger-ui', '@fastify/static']) {
+        assert.ok(afterUse.includes(name), `${name} is not loaded after its first use`)
+      }
+      server.child.kill('SIGTERM')
+      assert.equal(await exited(server.child), 0)
+    } finally {
+      dir.remove()
+      await database.drop()
+    }
+  })
+
+  it("answers the seed's curl with the seed's body after quoin demo, to every demo token", async () => {
+    const database = await createTestDatabase()
+    try {
+      const env = { DATABASE_URL: database.url }
+      const tokens: string[] = []
+      for (let i = 0; i < 2; i++) tokens.push(json((await quoin(['demo', '--json'], env)).stdout).token)
+      const server = await startServer(env)
+      try {
+        for (const secret of tokens) {
+          const res = await fetch(
+            `http://127.0.0.1:${server.port}/api/customers/550e8400-e29b-41d4-a716-446655440000`,
+            { headers: { Authorization: `Bearer ${secret}` } },
+          )
+          assert.equal(res.status, 200)
+          assert.equal(await res.text(), JSON.stringify(JSON.parse(readFileSync(SEED, 'utf8'))))
+        }
+      } finally {
+        server.child.kill('SIGTERM')
+        assert.equal(await exited(server.child), 0)
+      }
+      for (const secret of tokens) assert.ok(!`${server.stdout()}${server.stderr()}`.includes(secret))
     } finally {
       await database.drop()
     }

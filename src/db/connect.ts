@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
-import SQLite from 'better-sqlite3'
+import type SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import type { Database } from './types.ts'
 
 export interface Db {
@@ -12,10 +13,30 @@ export interface Db {
   close(): Promise<void>
 }
 
-export class DatabaseUrlError extends Error {}
+export class DatabaseUrlError extends Error {
+  // Named, so that the command line, which loads this module only when it connects, can recognise it.
+  override name = 'DatabaseUrlError'
+}
 
-// int8 (counts) and numeric come back from pg as strings; counts fit in a JS number.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+// Each driver is loaded by the first connection that needs it, so a process on SQLite never loads pg and
+// the other way round. Synchronously (`connect` is), through require: both drivers are CommonJS.
+const require = createRequire(import.meta.url)
+let sqliteDriver: typeof SQLite | undefined
+let pgDriver: typeof pg | undefined
+
+function loadSqlite(): typeof SQLite {
+  sqliteDriver ??= require('better-sqlite3') as typeof SQLite
+  return sqliteDriver
+}
+
+function loadPg(): typeof pg {
+  if (!pgDriver) {
+    pgDriver = require('pg') as typeof pg
+    // int8 (counts) and numeric come back from pg as strings; counts fit in a JS number.
+    pgDriver.types.setTypeParser(pgDriver.types.builtins.INT8, (v) => Number(v))
+  }
+  return pgDriver
+}
 
 export function connect(url: string): Db {
   if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length))
@@ -53,13 +74,14 @@ function connectSqlite(path: string): Db {
   if (path === '') throw new DatabaseUrlError('DATABASE_URL sqlite: needs a path, or :memory:')
   const memory = path === ':memory:'
   if (!memory) mkdirSync(dirname(path), { recursive: true })
-  const sqlite = new SQLite(path)
+  const Driver = loadSqlite()
+  const sqlite = new Driver(path)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   // An in-memory database exists only on its own connection: there, every read goes through Kysely.
-  const reader = memory ? undefined : new SQLite(path, { readonly: true })
+  const reader = memory ? undefined : new Driver(path, { readonly: true })
   const state: Reader | undefined = reader && { connection: withStatementCache(reader), epoch: 0 }
   const onWrite = () => {
     if (state) state.epoch++
@@ -115,7 +137,7 @@ function withStatementCache(sqlite: SQLite.Database, onWrite?: () => void, max =
 }
 
 function connectPostgres(url: string): Db {
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: url,
     max: Number(process.env.PG_POOL_MAX ?? 10),
     connectionTimeoutMillis: 3000,

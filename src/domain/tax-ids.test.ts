@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { checkTaxIds, cleanTaxValue, normalizeTaxValue, TAX_ID_SCHEMES, type TaxIdInput } from './tax-ids.ts'
+import { checkTaxIds, TAX_ID_SCHEMES } from './tax-id-rules.ts'
+import { checkTaxIds as checkLazily, cleanTaxValue, normalizeTaxValue, type TaxIdInput } from './tax-ids.ts'
 
 const fuzz = {
   seed: Number(process.env.FUZZ_SEED ?? 20261128),
@@ -447,6 +448,24 @@ describe('normalizeTaxValue', () => {
       }),
       fuzz,
     )
+  })
+})
+
+describe('checkTaxIds of tax-ids.ts, which loads the rules on its first call', () => {
+  it('answers what the rules answer, on valid, invalid and conflicting identifiers alike', async () => {
+    const lists: TaxIdInput[][] = [
+      [],
+      [{ tax: 'SIREN', tax_value: '404833048' }],
+      [{ tax: 'SIREN', tax_value: '404833047' }],
+      [
+        { tax: 'SIREN', tax_value: '404833048' },
+        { tax: 'VAT', tax_value: 'FR44732829320' },
+        { tax: 'free text', tax_value: 'anything' },
+      ],
+    ]
+    for (const taxIds of lists) assert.deepEqual(await checkLazily(taxIds), checkTaxIds(taxIds))
+    assert.equal((await checkLazily(lists[2]!)).length, 1)
+    assert.equal((await checkLazily(lists[3]!)).length, 1)
   })
 })
 

@@ -1,6 +1,5 @@
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 const DESCRIPTION = `Quoin implements Qwoty's public REST API on your own machines.
 
@@ -144,6 +143,47 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     transformObject: (document) =>
       declareHeaders((document as { openapiObject: never }).openapiObject) as never,
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  registerDocsPages(app)
 }
+
+/**
+ * /docs: @fastify/swagger-ui and the static file server under it cost about 50 ms at every start, for
+ * pages that most processes never serve. So they load on the first request to /docs, in a Fastify instance
+ * of their own that never listens: /docs and everything under it are answered by injecting the request there.
+ */
+function registerDocsPages(app: FastifyInstance): void {
+  let pages: Promise<FastifyInstance> | undefined
+  const loadPages = async () => {
+    const [{ default: Fastify }, { default: swaggerUi }] = await Promise.all([
+      import('fastify'),
+      import('@fastify/swagger-ui'),
+    ])
+    const docs = Fastify({ logger: false })
+    await docs.register(swagger, { mode: 'static', specification: { document: app.swagger() as never } })
+    await docs.register(swaggerUi, { routePrefix: '/docs' })
+    await docs.ready()
+    return docs
+  }
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // A failed load (which would be a bug) is tried again by the next request rather than kept.
+    pages ??= loadPages().catch((err) => {
+      pages = undefined
+      throw err
+    })
+    const res = await (await pages).inject({
+      method: request.method as 'GET' | 'HEAD',
+      url: request.url,
+      headers: request.headers,
+    })
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value)
+    }
+    return reply.status(res.statusCode).send(res.rawPayload)
+  }
+  app.get('/docs', { schema: { hide: true } }, handler)
+  app.get('/docs/*', { schema: { hide: true } }, handler)
+}
+
+/** Headers of the inner answer that describe its own connection, not the answer: the outer one sets its own. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date'])

@@ -39,7 +39,7 @@ export async function checkCustomerWrite(
   if (segment && !(isUuid(segment) && (await segmentExists(db, workspaceId, segment.toLowerCase())))) {
     errors.push(NO_SUCH_SEGMENT)
   }
-  const problems = input.tax_ids ? checkTaxIds(input.tax_ids).map((p) => p.message) : []
+  const problems = input.tax_ids ? (await checkTaxIds(input.tax_ids)).map((p) => p.message) : []
   const lenient =
     problems.length > 0 && (await workspaceSettings(db, workspaceId)).tax_id_validation === 'lenient'
   if (!lenient) errors.push(...problems)
