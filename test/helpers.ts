@@ -150,58 +150,62 @@ export async function insertCustomer(
   }
   const contactIds: string[] = []
   for (let i = 0; i < (input.contacts ?? 0); i++) {
-    const cid = uuidv7()
-    const cat = nextInstant()
-    contactIds.push(cid)
-    await k
-      .insertInto('contacts')
-      .values({
-        id: cid,
-        workspace_id: workspaceId,
-        customer_id: id,
-        first_name: 'Ada',
-        last_name: `Contact ${i}`,
-        email: `ada${i}@example.com`,
-        phone: null,
-        role: '',
-        id_crm: null,
-        id_erp: null,
-        id_accounting: null,
-        created_at: cat,
-        updated_at: cat,
-      })
-      .execute()
+    const row = contactRow(workspaceId, id, i)
+    contactIds.push(row.id)
+    await k.insertInto('contacts').values(row).execute()
   }
   const addressIds: string[] = []
   for (let i = 0; i < (input.addresses ?? 0); i++) {
-    const aid = uuidv7()
-    const aat = nextInstant()
-    addressIds.push(aid)
-    await k
-      .insertInto('addresses')
-      .values({
-        id: aid,
-        workspace_id: workspaceId,
-        customer_id: id,
-        contact_id: null,
-        type: 'billing',
-        name: null,
-        address_line1: `${i + 1} rue de Rivoli`,
-        address_line2: null,
-        city: 'Paris',
-        state: null,
-        postal_code: '75001',
-        country: 'FR',
-        comment: null,
-        id_crm: null,
-        id_erp: null,
-        id_accounting: null,
-        created_at: aat,
-        updated_at: aat,
-      })
-      .execute()
+    const row = addressRow(workspaceId, id, i)
+    addressIds.push(row.id)
+    await k.insertInto('addresses').values(row).execute()
   }
   return { id, contactIds, addressIds, createdAt: at }
+}
+
+/** A contact row as the tests insert it directly, the i-th of its customer, created at the next instant. */
+export function contactRow(workspaceId: string, customerId: string, i: number) {
+  const at = nextInstant()
+  return {
+    id: uuidv7(),
+    workspace_id: workspaceId,
+    customer_id: customerId,
+    first_name: 'Ada',
+    last_name: `Contact ${i}`,
+    email: `ada${i}@example.com`,
+    phone: null,
+    role: '',
+    id_crm: null,
+    id_erp: null,
+    id_accounting: null,
+    created_at: at,
+    updated_at: at,
+  }
+}
+
+/** An address row as the tests insert it directly, the i-th of its customer, created at the next instant. */
+export function addressRow(workspaceId: string, customerId: string, i: number) {
+  const at = nextInstant()
+  return {
+    id: uuidv7(),
+    workspace_id: workspaceId,
+    customer_id: customerId,
+    contact_id: null,
+    type: 'billing' as 'billing' | 'shipping',
+    name: null,
+    address_line1: `${i + 1} rue de Rivoli`,
+    address_line2: null,
+    city: 'Paris',
+    state: null,
+    postal_code: '75001',
+    country: 'FR',
+    comment: null,
+    id_crm: null,
+    id_erp: null,
+    id_accounting: null,
+    created_at: at,
+    updated_at: at,
+  }
 }
 
 export function tempDir(): { path: string; remove(): void } {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import { buildTenant, buildTestApp, insertCustomer, nextInstant, type TestContext } from './helpers.ts'
+import {
+  addressRow,
+  buildTenant,
+  buildTestApp,
+  contactRow,
+  insertCustomer,
+  nextInstant,
+  type TestContext,
+} from './helpers.ts'
 
 // Qwoty documents the contacts, addresses and tokens lists as whole lists: a client that sends neither
 // limit nor cursor gets every record (streamed past the first batch), one that does gets pages.
@@ -17,69 +25,42 @@ before(async () => {
   customerId = (await insertCustomer(t.db, tenant.workspaceId)).id
   const other = (await insertCustomer(t.db, tenant.workspaceId)).id
   const ws = tenant.workspaceId
-  const rows = Array.from({ length: COUNT }, (_, i) => ({ i, id: uuidv7(), at: nextInstant() }))
+  const indexes = Array.from({ length: COUNT }, (_, i) => i)
   for (let start = 0; start < COUNT; start += 200) {
-    const batch = rows.slice(start, start + 200)
+    const batch = indexes.slice(start, start + 200)
     await t.db.kysely
       .insertInto('contacts')
       .values(
-        batch.map(({ i, id, at }) => ({
-          id,
-          workspace_id: ws,
-          customer_id: i % 2 === 0 ? customerId : other,
+        batch.map((i) => ({
+          ...contactRow(ws, i % 2 === 0 ? customerId : other, i),
           first_name: `Ada ${i}`,
-          last_name: 'Lovelace',
-          email: `ada${i}@example.com`,
-          phone: null,
-          role: '',
-          id_crm: null,
-          id_erp: null,
-          id_accounting: null,
-          created_at: at,
-          updated_at: at,
         })),
       )
       .execute()
     await t.db.kysely
       .insertInto('addresses')
       .values(
-        batch.map(({ i, at }) => ({
-          id: uuidv7(),
-          workspace_id: ws,
-          customer_id: customerId,
-          contact_id: null,
-          type: i % 3 === 0 ? ('shipping' as const) : ('billing' as const),
-          name: null,
-          address_line1: `${i} rue de Rivoli`,
-          address_line2: null,
-          city: 'Paris',
-          state: null,
-          postal_code: '75001',
-          country: 'FR',
-          comment: null,
-          id_crm: null,
-          id_erp: null,
-          id_accounting: null,
-          created_at: at,
-          updated_at: at,
-        })),
+        batch.map((i) => ({ ...addressRow(ws, customerId, i), type: i % 3 === 0 ? 'shipping' : 'billing' })),
       )
       .execute()
     await t.db.kysely
       .insertInto('api_tokens')
       .values(
-        batch.map(({ i, id, at }) => ({
-          id,
-          workspace_id: ws,
-          name: `token ${i}`,
-          token_hash: `hash-${id}`,
-          last4: 'abcd',
-          scopes: 'customers:read',
-          expires_at: null,
-          last_used_at: null,
-          revoked_at: null,
-          created_at: at,
-        })),
+        batch.map((i) => {
+          const id = uuidv7()
+          return {
+            id,
+            workspace_id: ws,
+            name: `token ${i}`,
+            token_hash: `hash-${id}`,
+            last4: 'abcd',
+            scopes: 'customers:read',
+            expires_at: null,
+            last_used_at: null,
+            revoked_at: null,
+            created_at: nextInstant(),
+          }
+        }),
       )
       .execute()
   }
