@@ -8,6 +8,7 @@ import { beginRequest, type Db } from './db/connect.ts'
 import { isUnavailableError } from './db/dialect.ts'
 import { registerAuth } from './http/auth.ts'
 import { registerConditionalRequests } from './http/conditional.ts'
+import { trackRequests } from './http/drain.ts'
 import { ApiError, errorBody } from './http/errors.ts'
 import { registerHygiene } from './http/hygiene.ts'
 import { registerIdempotency } from './http/idempotency.ts'
@@ -73,6 +74,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     schemaErrorFormatter: (errors, dataVar) => validationError(errors, dataVar),
     routerOptions: { ignoreTrailingSlash: true },
+    // While closing, requests on connections still open are served (each closing its connection), not
+    // refused with Fastify's own 503: the database stays open until they are done (see http/drain.ts).
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
@@ -97,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(ErrorResponse)
 
   app.decorate('draining', false)
+  trackRequests(app)
   const routeList: RouteInfo[] = []
   app.decorate('routeList', routeList)
   app.addHook('onRoute', (route) => {
