@@ -34,6 +34,20 @@ interface Reader {
 
 const readers = new WeakMap<Kysely<Database>, Reader>()
 
+interface Postgres {
+  url: string
+  pool: pg.Pool
+  /** Run by Db.close() before the pool ends: connections of their own, such as LISTEN channels. */
+  closers: Set<() => Promise<void>>
+}
+
+const postgres = new WeakMap<Kysely<Database>, Postgres>()
+
+/** The PostgreSQL pool behind `db` and what its close must also close, if `db` is a PostgreSQL handle. */
+export function postgresOf(db: Kysely<Database>): Postgres | undefined {
+  return postgres.get(db)
+}
+
 /**
  * The read-only connection that serves hot-path reads made outside a transaction, if `db` has one.
  * Kysely funnels SQLite through one connection behind a mutex; in WAL mode a second connection reads
@@ -127,6 +141,8 @@ function connectPostgres(url: string): Db {
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const closers = new Set<() => Promise<void>>()
+  postgres.set(kysely, { url, pool, closers })
   return {
     kysely,
     async ping() {
@@ -137,7 +153,10 @@ function connectPostgres(url: string): Db {
         return false
       }
     },
-    close: () => kysely.destroy(),
+    async close() {
+      await Promise.all([...closers].map((close) => close()))
+      await kysely.destroy()
+    },
   }
 }
 

@@ -13,7 +13,7 @@ type Reader = NonNullable<ReturnType<typeof sqliteReader>>
 const memos = new WeakMap<Reader, { version: unknown; checkedAt: number; read: () => unknown }>()
 
 /** The reader's data_version, read again only once this process wrote or a new request began. */
-function dataVersion(reader: Reader): unknown {
+export function dataVersion(reader: Reader): unknown {
   let memo = memos.get(reader)
   if (!memo) {
     const statement = reader.connection.prepare('pragma data_version').pluck()
