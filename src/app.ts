@@ -12,6 +12,7 @@ import { trackRequests } from './http/drain.ts'
 import { ApiError, errorBody } from './http/errors.ts'
 import { registerHygiene } from './http/hygiene.ts'
 import { registerIdempotency } from './http/idempotency.ts'
+import { lazyChildLogger } from './http/logging.ts'
 import { registerOpenApi } from './http/openapi.ts'
 import { createRateLimiter } from './http/rate-limit.ts'
 import { ErrorResponse } from './http/schemas.ts'
@@ -67,6 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // One line per request is written by the onResponse hook below, with the fields we choose.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: BODY_LIMIT,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
@@ -113,20 +115,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (method !== 'HEAD') routeList.push({ method, url: route.url, scope: route.config?.scope })
     }
   })
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks take a callback rather than return a promise: a request through them then costs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     beginRequest(db.kysely)
     if (app.draining) reply.header('connection', 'close')
-    if (/%00/.test(request.url)) {
+    if (request.url.includes('%00')) {
       throw new ApiError('invalid_parameter', 'Query parameters and paths must not contain NUL characters')
     }
+    done()
   })
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     // UUIDs compare case-insensitively; SQLite stores them as lower-case text.
     const params = request.params as Record<string, string> | undefined
     if (params) for (const key of Object.keys(params)) params[key] = params[key]!.toLowerCase()
+    done()
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -136,6 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       'request',
     )
+    done()
   })
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
