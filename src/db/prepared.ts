@@ -6,6 +6,9 @@ import type { Database } from './types.ts'
 const SENTINEL = '\u0000quoin-param:'
 
 type Params = Record<string, string | number>
+
+/** cached plan must not change result type; prepared statement does not exist. */
+const STALE_STATEMENT = new Set(['0A000', '26000'])
 type Runner<P, R> = (params: P) => Promise<R[]>
 
 /**
@@ -45,9 +48,16 @@ function compile<P extends Params, R>(
   return async (params) => {
     const parameters = slots.map((slot, i) => (slot === undefined ? compiled.parameters[i] : params[slot]))
     if (reader) return reader.prepare(compiled.sql).all(parameters) as R[]
-    if (pool)
-      return (await pool.query({ name, text: compiled.sql, values: parameters as unknown[] })).rows as R[]
     const query: CompiledQuery<R> = { ...compiled, parameters }
+    if (pool) {
+      try {
+        return (await pool.query({ name, text: compiled.sql, values: parameters as unknown[] })).rows as R[]
+      } catch (err) {
+        // A statement prepared before a migration changed what it returns, or lost behind a pooler: pg-pool
+        // drops the connection that failed, and this read runs unnamed.
+        if (!STALE_STATEMENT.has((err as { code?: unknown }).code as string)) throw err
+      }
+    }
     return (await db.executeQuery(query)).rows
   }
 }

@@ -52,14 +52,15 @@ async function loadToken(db: Kysely<Database>, hash: string): Promise<KnownToken
   const [row] = await tokenByHash(db, { hash })
   if (!row) return undefined
   const expiresAt = row.expires_at === null ? null : toStoredTime(row.expires_at)
-  return {
+  // Shared by every request made with the token while it is held: nobody may change it.
+  return Object.freeze({
     tokenId: row.id,
     workspaceId: row.workspace_id,
-    scopes: row.scopes.split(' '),
+    scopes: Object.freeze(row.scopes.split(' ')) as string[],
     expiresAt,
     expiresAtMs: expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(expiresAt),
     revoked: row.revoked_at !== null,
-  }
+  })
 }
 
 /** The token cache of a root database handle: made with `options` on first use (tests pass a clock). */
