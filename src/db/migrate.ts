@@ -30,7 +30,13 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateResu
     migrationTableName: 'quoin_migrations',
     migrationLockTableName: 'quoin_migrations_lock',
   })
-  const { error, results } = await migrator.migrateToLatest()
+  let outcome = await migrator.migrateToLatest()
+  // Kysely first lists the tables of every schema it may use: a schema that someone else drops meanwhile
+  // (tests create and drop theirs all the time) fails that listing, before anything is applied. Again.
+  for (let attempt = 0; attempt < 3 && isSchemaDroppedMeanwhile(outcome.error); attempt++) {
+    outcome = await migrator.migrateToLatest()
+  }
+  const { error, results } = outcome
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')
     const reason = error instanceof Error ? error.message : String(error)
@@ -39,4 +45,8 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateResu
     )
   }
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+}
+
+function isSchemaDroppedMeanwhile(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '3F000'
 }
