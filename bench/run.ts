@@ -187,8 +187,10 @@ async function main(): Promise<void> {
   }
   for (let round = 1; round <= rounds; round++) {
     for (const s of started) {
+      if (interrupted) return
       console.log(`${rounds > 1 ? `round ${round}: ` : ''}${s.name}: warming up, then measuring`)
       await load(s.url, 2)
+      if (interrupted) return
       s.row.rounds.push(await load(s.url, duration))
     }
   }
