@@ -11,9 +11,20 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
-/** Runs bench/<script> under tsx. Its stdin stays open: when the bench dies, the child sees it close. */
-function spawnTs(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', `bench/${script}`], {
+/** Where a child runs: `taskset -c <cpu>` pins it to one CPU; without a pin it runs anywhere. */
+export interface Pin {
+  taskset: string
+  cpu: number
+}
+
+/**
+ * Runs bench/<script> under tsx, pinned if asked (taskset execs node: the pid is node's). Its stdin
+ * stays open: when the bench dies, the child sees it close.
+ */
+function spawnTs(script: string, env: NodeJS.ProcessEnv, pin?: Pin): ChildProcess {
+  const node = [process.execPath, '--import', 'tsx', `bench/${script}`]
+  const argv = pin ? [pin.taskset, '-c', String(pin.cpu), ...node] : node
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -27,8 +38,9 @@ function spawnTs(script: string, env: NodeJS.ProcessEnv): ChildProcess {
 export function startServer(
   script: string,
   env: NodeJS.ProcessEnv,
+  pin?: Pin,
 ): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawnTs(script, env)
+  const child = spawnTs(script, env, pin)
   return new Promise((resolve, reject) => {
     let settled = false
     const fail = (why: string) => {
@@ -75,9 +87,9 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map(stop))
 }
 
-/** Runs bench/load.ts to completion and returns the JSON line it prints. */
-export function runLoad(env: NodeJS.ProcessEnv): Promise<LoadResult> {
-  const child = spawnTs('load.ts', env)
+/** Runs bench/load.ts (autocannon) to completion and returns the JSON line it prints. */
+export function runAutocannon(env: NodeJS.ProcessEnv, pin?: Pin): Promise<LoadResult> {
+  const child = spawnTs('load.ts', env, pin)
   let out = ''
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk

@@ -1,18 +1,23 @@
-// npm run bench: GET /api/customers/{id} under load, Quoin against a bare node:http baseline.
+// npm run bench: GET /api/customers/{id} under load, Quoin against a bare node:http baseline (and
+// Fastify answering from a Map), each measured the same way: see bench/README.md.
 // See bench/README.md.
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { connect } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import type { LoadResult } from './load.ts'
-import { peakRssMb, runLoad, startServer, stop, stopAll } from './processes.ts'
+import { type Pin, peakRssMb, runAutocannon, startServer, stop, stopAll } from './processes.ts'
 import { type BenchDatabase, createBenchDatabase, exportCustomers, seed } from './seed.ts'
+import { runWrk, which, writeWrkScript } from './wrk.ts'
 
-const CONNECTIONS = 50 // bench/load.ts
-const TARGET_RATIO = 0.5
-const TARGET_P99_MS = 25
+const CONNECTIONS = 50
+const TARGETS = {
+  sqlite: { ratio: 0.7, p99Ratio: 1.5 },
+  postgres: { ratio: 0.25, p99Ratio: undefined },
+} as const
 
 function positive(name: string, fallback: number, integer: boolean): number {
   const raw = process.env[name]
@@ -23,8 +28,17 @@ function positive(name: string, fallback: number, integer: boolean): number {
   return value
 }
 
-interface Row extends LoadResult {
+function cpuIndex(name: string, fallback: number): number {
+  const raw = process.env[name]
+  const value = raw === undefined || raw === '' ? fallback : Number(raw)
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a CPU number, got "${raw}"`)
+  return value
+}
+
+interface Row {
   name: string
+  /** One result per round. */
+  rounds: LoadResult[]
   peakRssMb: number | undefined
   sample: { status: number; body: unknown }
 }
@@ -54,20 +68,46 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
+/** Server on one CPU, load generator on another, when taskset exists and there are two CPUs. */
+function choosePins(): { server?: Pin; load?: Pin; why: string } {
+  if (process.env.BENCH_PIN === '0') return { why: 'not pinned (BENCH_PIN=0)' }
+  const taskset = which('taskset')
+  if (!taskset) return { why: 'not pinned: taskset is not on PATH' }
+  if (availableParallelism() < 2) return { why: 'not pinned: fewer than 2 CPUs' }
+  const server = cpuIndex('BENCH_SERVER_CPU', 0)
+  const load = cpuIndex('BENCH_LOAD_CPU', 1)
+  if (server === load) throw new Error('BENCH_SERVER_CPU and BENCH_LOAD_CPU must differ')
+  return {
+    server: { taskset, cpu: server },
+    load: { taskset, cpu: load },
+    why: `server pinned to CPU ${server}, load generator to CPU ${load} (taskset)`,
+  }
+}
+
 async function main(): Promise<void> {
   const customerCount = positive('BENCH_CUSTOMERS', 10_000, true)
   const duration = positive('BENCH_DURATION', 10, false)
+  const rounds = positive('BENCH_ROUNDS', 1, true)
   const postgresUrl = process.env.BENCH_DATABASE_URL || undefined
   if (postgresUrl && !/^postgres(ql)?:\/\//.test(postgresUrl)) {
     throw new Error('BENCH_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)')
   }
   const rateLimit = process.env.BENCH_RATE_LIMIT || undefined
+  const reference = process.env.BENCH_REFERENCE !== '0'
+  const wrk = process.env.BENCH_LOADER === 'autocannon' ? undefined : which('wrk')
+  if (process.env.BENCH_LOADER === 'wrk' && !wrk) throw new Error('BENCH_LOADER=wrk but wrk is not on PATH')
+  const pins = choosePins()
 
   database = await createBenchDatabase(tmp, postgresUrl)
-  const dialectName = database.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'
+  const dialect = database.dialect
   console.log(
-    `Quoin bench: GET /api/customers/{id}, ${customerCount} customers on ${dialectName}, ` +
-      `${CONNECTIONS} connections, 2 s warm-up then ${duration} s measured`,
+    `Quoin bench: GET /api/customers/{id}, ${customerCount} customers on ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ` +
+      `${CONNECTIONS} connections, 2 s warm-up then ${duration} s measured, ${rounds} round${rounds > 1 ? 's' : ''}`,
+  )
+  console.log(
+    wrk
+      ? `Load: wrk (${wrk}), 1 thread; ${pins.why}`
+      : `Load: autocannon (${process.env.BENCH_LOADER === 'autocannon' ? 'BENCH_LOADER=autocannon' : 'wrk is not on PATH, falling back'}); ${pins.why}`,
   )
 
   const db = connect(database.url)
@@ -89,93 +129,165 @@ async function main(): Promise<void> {
     await db.close()
   }
 
-  const loadEnv = {
-    ...process.env,
-    BENCH_TOKEN: tenant.secret,
-    BENCH_IDS_FILE: join(tmp, 'ids.json'),
-    BENCH_DURATION: String(duration),
-  }
-  const measure = async (name: string, script: string, env: NodeJS.ProcessEnv): Promise<Row> => {
-    console.log(`\n${name}: starting bench/${script}`)
-    const { child, port } = await startServer(script, env)
-    try {
-      const url = `http://127.0.0.1:${port}`
-      const res = await fetch(`${url}/api/customers/${tenant.ids[0]}`, {
-        headers: { authorization: `Bearer ${tenant.secret}` },
-      })
-      const sample = { status: res.status, body: await res.json() }
-      console.log(`${name}: measuring on ${url}`)
-      const result = await runLoad({ ...loadEnv, BENCH_URL: url })
-      return { name, ...result, peakRssMb: peakRssMb(child.pid), sample }
-    } finally {
-      await stop(child)
-    }
-  }
+  const script = wrk && writeWrkScript(tmp, tenant.ids, tenant.secret)
+  const load = (url: string, seconds: number): Promise<LoadResult> =>
+    wrk && script
+      ? runWrk({
+          wrk,
+          taskset: pins.load?.taskset,
+          cpu: pins.load?.cpu,
+          url,
+          script,
+          connections: CONNECTIONS,
+          seconds,
+        })
+      : runAutocannon(
+          {
+            ...process.env,
+            BENCH_URL: url,
+            BENCH_TOKEN: tenant.secret,
+            BENCH_IDS_FILE: join(tmp, 'ids.json'),
+            BENCH_DURATION: String(seconds),
+          },
+          pins.load,
+        )
 
-  const serverEnv = { ...process.env, DATABASE_URL: database.url }
-  const rows = [await measure('quoin', 'server.ts', serverEnv)]
-  if (rateLimit) {
-    rows.push(await measure('quoin (rate limit on)', 'server.ts', { ...serverEnv, RATE_LIMIT: rateLimit }))
-  }
-  const baseline = await measure('baseline', 'baseline.ts', {
+  const memoryEnv = {
     ...process.env,
     BENCH_CUSTOMERS_FILE: join(tmp, 'customers.json'),
     BENCH_TOKEN_HASH: tenant.tokenHash,
     BENCH_WORKSPACE_ID: tenant.workspaceId,
-  })
-  rows.push(baseline)
-  report(rows, baseline, database.dialect === 'sqlite')
+  }
+  const serverEnv = { ...process.env, DATABASE_URL: database.url }
+  const servers = [
+    { name: 'quoin', script: 'server.ts', env: serverEnv },
+    ...(rateLimit
+      ? [{ name: 'quoin (rate limit on)', script: 'server.ts', env: { ...serverEnv, RATE_LIMIT: rateLimit } }]
+      : []),
+    ...(reference ? [{ name: 'fastify + Map', script: 'fastify-map.ts', env: memoryEnv }] : []),
+    { name: 'baseline', script: 'baseline.ts', env: memoryEnv },
+  ]
+
+  // Every server is started once and measured in turn, round after round, the same way.
+  const started: { name: string; child: ChildProcess; url: string; row: Row }[] = []
+  for (const server of servers) {
+    const { child, port } = await startServer(server.script, server.env, pins.server)
+    const url = `http://127.0.0.1:${port}`
+    const res = await fetch(`${url}/api/customers/${tenant.ids[0]}`, {
+      headers: { authorization: `Bearer ${tenant.secret}` },
+    })
+    const sample = { status: res.status, body: await res.json() }
+    console.log(`${server.name}: bench/${server.script} listening on ${url}`)
+    started.push({
+      ...server,
+      child,
+      url,
+      row: { name: server.name, rounds: [], peakRssMb: undefined, sample },
+    })
+  }
+  for (let round = 1; round <= rounds; round++) {
+    for (const s of started) {
+      if (interrupted) return
+      console.log(`${rounds > 1 ? `round ${round}: ` : ''}${s.name}: warming up, then measuring`)
+      await load(s.url, 2)
+      if (interrupted) return
+      s.row.rounds.push(await load(s.url, duration))
+    }
+  }
+  for (const s of started) {
+    s.row.peakRssMb = peakRssMb(s.child.pid)
+    await stop(s.child)
+  }
+  const rows = started.map((s) => s.row)
+  report(rows, rows.at(-1)!, TARGETS[dialect])
 }
 
 function seconds(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(1)
 }
 
-function report(rows: Row[], baseline: Row, sqlite: boolean): void {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2))
+
+function report(rows: Row[], baseline: Row, targets: { ratio: number; p99Ratio: number | undefined }): void {
   const quoin = rows[0]!
+  const rps = (r: Row) => median(r.rounds.map((x) => x.requestsPerSec))
+  const p50 = (r: Row) => median(r.rounds.map((x) => x.latencyP50Ms))
+  const p99 = (r: Row) => median(r.rounds.map((x) => x.latencyP99Ms))
+  const sum = (r: Row, key: 'requests' | 'non2xx' | 'errors' | 'timeouts') =>
+    r.rounds.reduce((n, x) => n + x[key], 0)
+  const several = baseline.rounds.length > 1
   const table = [
-    ['run', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'requests', 'non-2xx', 'errors'],
+    [
+      'run',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'vs baseline',
+      'p99 vs baseline',
+      'peak RSS MB',
+      'requests',
+      'non-2xx',
+      'errors',
+    ],
     ...rows.map((r) => [
       r.name,
-      r.requestsPerSec.toFixed(0),
-      String(r.latencyP50Ms),
-      String(r.latencyP99Ms),
+      rps(r).toFixed(0),
+      ms(p50(r)),
+      ms(p99(r)),
+      (rps(r) / rps(baseline)).toFixed(2),
+      `${(p99(r) / p99(baseline)).toFixed(2)}x`,
       r.peakRssMb === undefined ? 'n/a' : r.peakRssMb.toFixed(0),
-      String(r.requests),
-      String(r.non2xx),
-      String(r.errors),
+      String(sum(r, 'requests')),
+      String(sum(r, 'non2xx')),
+      String(sum(r, 'errors')),
     ]),
   ]
   const widths = table[0]!.map((_, i) => Math.max(...table.map((cells) => cells[i]!.length)))
-  console.log('')
+  console.log(several ? `\nMedians of ${baseline.rounds.length} rounds:` : '')
   for (const cells of table) {
     console.log(cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
   }
-  console.log('')
-  for (const r of rows) {
-    if (r === baseline) continue
-    console.log(`Throughput ${r.name} / baseline: ${(r.requestsPerSec / baseline.requestsPerSec).toFixed(2)}`)
+  if (several) {
+    console.log('')
+    for (const r of rows) {
+      if (r === baseline) continue
+      const ratios = r.rounds.map((x, i) =>
+        (x.requestsPerSec / baseline.rounds[i]!.requestsPerSec).toFixed(2),
+      )
+      console.log(`Throughput ${r.name} / baseline, round by round: ${ratios.join(', ')}`)
+    }
   }
 
-  const ratio = quoin.requestsPerSec / baseline.requestsPerSec
-  console.log(`\nTargets${sqlite ? '' : ' (set for SQLite; informative only on PostgreSQL)'}:`)
+  const ratio = rps(quoin) / rps(baseline)
+  const p99Ratio = p99(quoin) / p99(baseline)
+  console.log('\nTargets:')
   const target = (met: boolean, text: string) => console.log(`  ${met ? 'MET   ' : 'MISSED'}  ${text}`)
-  target(ratio >= TARGET_RATIO, `throughput quoin / baseline >= ${TARGET_RATIO}: ${ratio.toFixed(2)}`)
-  target(
-    quoin.latencyP99Ms < TARGET_P99_MS,
-    `quoin p99 latency < ${TARGET_P99_MS} ms: ${quoin.latencyP99Ms} ms`,
-  )
+  target(ratio >= targets.ratio, `throughput quoin / baseline >= ${targets.ratio}: ${ratio.toFixed(2)}`)
+  if (targets.p99Ratio !== undefined) {
+    target(
+      p99Ratio <= targets.p99Ratio,
+      `quoin p99 <= ${targets.p99Ratio}x the baseline's: ${ms(p99(quoin))} ms against ${ms(p99(baseline))} ms (${p99Ratio.toFixed(2)}x)`,
+    )
+  }
 
-  if (!isDeepStrictEqual(quoin.sample, baseline.sample)) {
-    console.log('\n!!! The baseline does not answer what Quoin answers for the same customer:')
-    console.log(`    quoin:    ${JSON.stringify(quoin.sample)}`)
+  for (const r of rows) {
+    if (isDeepStrictEqual(r.sample, baseline.sample)) continue
+    console.log(`\n!!! The baseline does not answer what ${r.name} answers for the same customer:`)
+    console.log(`    ${r.name}: ${JSON.stringify(r.sample)}`)
     console.log(`    baseline: ${JSON.stringify(baseline.sample)}`)
   }
   for (const r of rows) {
-    if (r.non2xx === 0 && r.errors === 0) continue
+    if (sum(r, 'non2xx') === 0 && sum(r, 'errors') === 0) continue
     console.log(
-      `\n!!! ${r.name}: ${r.non2xx} non-2xx responses and ${r.errors} errors (${r.timeouts} timeouts) ` +
-        `out of ${r.requests} requests: its numbers measure failures, not GET /api/customers/{id}.`,
+      `\n!!! ${r.name}: ${sum(r, 'non2xx')} non-2xx responses and ${sum(r, 'errors')} errors ` +
+        `(${sum(r, 'timeouts')} timeouts) out of ${sum(r, 'requests')} requests: its numbers measure ` +
+        'failures, not GET /api/customers/{id}.',
     )
   }
 }

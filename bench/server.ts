@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { connect } from '../src/db/connect.ts'
+import { drain } from '../src/http/drain.ts'
 import { announcePort, stopWithParent } from './child.ts'
 
 const url = process.env.DATABASE_URL
@@ -12,9 +13,7 @@ const db = connect(url)
 // RATE_LIMIT as `quoin serve` reads it, 0 (off) unless the bench sets it.
 const { rateLimit, redisUrl } = loadConfig({ ...process.env, RATE_LIMIT: process.env.RATE_LIMIT ?? '0' })
 const app = await buildApp({ db, logLevel: 'warn', rateLimit, redisUrl })
-stopWithParent(async () => {
-  await app.close()
-  await db.close()
-})
+// Stopped under load as `quoin serve` is: the requests in flight finish before the database closes.
+stopWithParent(() => drain(app, db))
 await app.listen({ host: '127.0.0.1', port: 0 })
 announcePort((app.server.address() as AddressInfo).port)

@@ -9,10 +9,12 @@ import { isUnavailableError } from './db/dialect.ts'
 import { isUuid } from './domain/ids.ts'
 import { registerAuth } from './http/auth.ts'
 import { registerConditionalRequests } from './http/conditional.ts'
+import { trackRequests } from './http/drain.ts'
 import { clientErrorHandler, frameworkErrors, registerEdges } from './http/edges.ts'
 import { ApiError, errorBody, notFound } from './http/errors.ts'
 import { registerHygiene } from './http/hygiene.ts'
 import { registerIdempotency } from './http/idempotency.ts'
+import { lazyChildLogger } from './http/logging.ts'
 import { registerOpenApi } from './http/openapi.ts'
 import { createRateLimiter } from './http/rate-limit.ts'
 import { ErrorResponse } from './http/schemas.ts'
@@ -72,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // One line per request is written by the onResponse hook below, with the fields we choose.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: BODY_LIMIT,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
@@ -82,6 +85,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     frameworkErrors,
     clientErrorHandler,
+    // While closing, requests on connections still open are served (each closing its connection), not
+    // refused with Fastify's own 503: the database stays open until they are done (see http/drain.ts).
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
@@ -98,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(ErrorResponse)
 
   app.decorate('draining', false)
+  trackRequests(app)
   const routeList: RouteInfo[] = []
   app.decorate('routeList', routeList)
   app.addHook('onRoute', (route) => {
@@ -112,20 +119,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const noun = route.config?.noun
     if (noun) route.preValidation = [...[route.preValidation ?? []].flat(), opaqueId(noun)]
   })
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks take a callback rather than return a promise: a request through them then costs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     beginRequest(db.kysely)
     if (app.draining) reply.header('connection', 'close')
-    if (/%00/.test(request.url)) {
+    if (request.url.includes('%00')) {
       throw new ApiError('invalid_parameter', 'Query parameters and paths must not contain NUL characters')
     }
+    done()
   })
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     // UUIDs compare case-insensitively; SQLite stores them as lower-case text.
     const params = request.params as Record<string, string> | undefined
     if (params) for (const key of Object.keys(params)) params[key] = params[key]!.toLowerCase()
+    done()
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -135,6 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       'request',
     )
+    done()
   })
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {

@@ -3,9 +3,13 @@ import { buildApp } from './app.ts'
 import type { Config } from './config.ts'
 import { connect } from './db/connect.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { drain } from './http/drain.ts'
 import { createToken } from './resources/tokens/store.ts'
 import { countWorkspaces, createWorkspace } from './resources/workspaces/store.ts'
 
+// For a grace period the server still answers, but /ready says 503 (a load balancer stops sending) and
+// every response closes its connection; then it stops listening, finishes the requests in flight (for
+// 30 s at most) and closes the database.
 const DRAIN_GRACE_MS = 1000
 const DRAIN_DEADLINE_MS = 30_000
 
@@ -49,21 +53,13 @@ export async function serve(
     if (closing) return
     closing = true
     app.log.info({ signal }, 'shutting down: draining in-flight requests')
-    // For a grace period the server still answers, but /ready says 503 (a load balancer stops sending)
-    // and every response closes its connection, so clients leave keep-alive connections cleanly. Then it
-    // stops listening, finishes the requests in flight and closes the database.
-    app.draining = true
-    setTimeout(() => app.server.closeAllConnections(), DRAIN_GRACE_MS + DRAIN_DEADLINE_MS).unref()
-    new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS))
-      .then(() => app.close())
-      .then(() => db.close())
-      .then(
-        () => process.exit(0),
-        (err) => {
-          app.log.error({ err }, 'shutdown failed')
-          process.exit(1)
-        },
-      )
+    drain(app, db, { graceMs: DRAIN_GRACE_MS, deadlineMs: DRAIN_DEADLINE_MS }).then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
   }
   // Registered before listening: a signal that arrives as soon as the server says it listens is handled.
   process.once('SIGTERM', () => shutdown('SIGTERM'))

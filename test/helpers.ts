@@ -9,7 +9,8 @@ import { buildApp } from '../src/app.ts'
 import { connect, type Db } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import type { Scope } from '../src/domain/tokens.ts'
-import { createToken } from '../src/resources/tokens/store.ts'
+import type { TokenCacheOptions } from '../src/resources/tokens/cache.ts'
+import { createToken, tokenCache } from '../src/resources/tokens/store.ts'
 import { createWorkspace, type WorkspaceSettings } from '../src/resources/workspaces/store.ts'
 
 export const dialect: 'sqlite' | 'postgres' = process.env.QUOIN_TEST_DB === 'postgres' ? 'postgres' : 'sqlite'
@@ -60,11 +61,12 @@ export interface TestContext {
 }
 
 export async function buildTestApp(
-  options: { logStream?: NodeJS.WritableStream } = {},
+  options: { logStream?: NodeJS.WritableStream; tokenCache?: TokenCacheOptions } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase()
   const db = connect(database.url)
   await migrateToLatest(db.kysely)
+  if (options.tokenCache) tokenCache(db.kysely, options.tokenCache)
   const app = await buildApp({
     db,
     logLevel: options.logStream ? 'info' : 'silent',

@@ -29,7 +29,8 @@ function loadSqlite(): typeof SQLite {
   return sqliteDriver
 }
 
-function loadPg(): typeof pg {
+/** The pg driver, loaded on first use (a process on SQLite never loads it). */
+export function loadPg(): typeof pg {
   if (!pgDriver) {
     pgDriver = require('pg') as typeof pg
     // int8 (counts) and numeric come back from pg as strings; counts fit in a JS number.
@@ -54,6 +55,20 @@ interface Reader {
 }
 
 const readers = new WeakMap<Kysely<Database>, Reader>()
+
+interface Postgres {
+  url: string
+  pool: pg.Pool
+  /** Run by Db.close() before the pool ends: connections of their own, such as LISTEN channels. */
+  closers: Set<() => Promise<void>>
+}
+
+const postgres = new WeakMap<Kysely<Database>, Postgres>()
+
+/** The PostgreSQL pool behind `db` and what its close must also close, if `db` is a PostgreSQL handle. */
+export function postgresOf(db: Kysely<Database>): Postgres | undefined {
+  return postgres.get(db)
+}
 
 /**
  * The read-only connection that serves hot-path reads made outside a transaction, if `db` has one.
@@ -149,6 +164,8 @@ function connectPostgres(url: string): Db {
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const closers = new Set<() => Promise<void>>()
+  postgres.set(kysely, { url, pool, closers })
   return {
     kysely,
     async ping() {
@@ -159,7 +176,10 @@ function connectPostgres(url: string): Db {
         return false
       }
     },
-    close: () => kysely.destroy(),
+    async close() {
+      await Promise.all([...closers].map((close) => close()))
+      await kysely.destroy()
+    },
   }
 }
 

@@ -53,7 +53,7 @@ export function isUnavailableError(err: unknown): boolean {
   if (typeof code === 'string') {
     if (PG_UNAVAILABLE.has(code) || NET_UNAVAILABLE.has(code) || SQLITE_UNAVAILABLE.test(code)) return true
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection is closed|Client has encountered a connection error|driver has already been destroyed/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection is closed|Client has encountered a connection error|driver has already been destroyed|Cannot use a pool after calling end/i.test(
     err.message,
   )
 }

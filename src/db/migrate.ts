@@ -53,7 +53,14 @@ export async function migrateTo(db: Kysely<Database>, target?: string): Promise<
     migrationTableName: 'quoin_migrations',
     migrationLockTableName: 'quoin_migrations_lock',
   })
-  const { error, results } = await (target ? migrator.migrateTo(target) : migrator.migrateToLatest())
+  const migrate = () => (target ? migrator.migrateTo(target) : migrator.migrateToLatest())
+  let outcome = await migrate()
+  // Kysely first lists the tables of every schema it may use: a schema that someone else drops meanwhile
+  // (tests create and drop theirs all the time) fails that listing, before anything is applied. Again.
+  for (let attempt = 0; attempt < 3 && isSchemaDroppedMeanwhile(outcome.error); attempt++) {
+    outcome = await migrate()
+  }
+  const { error, results } = outcome
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')
     const reason = error instanceof Error ? error.message : String(error)
@@ -62,4 +69,8 @@ export async function migrateTo(db: Kysely<Database>, target?: string): Promise<
     )
   }
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+}
+
+function isSchemaDroppedMeanwhile(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === '3F000'
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { sqliteReader } from './connect.ts'
+import { postgresOf, sqliteReader } from './connect.ts'
 import type { Database } from './types.ts'
 
 interface State<V> {
@@ -13,7 +13,7 @@ type Reader = NonNullable<ReturnType<typeof sqliteReader>>
 const memos = new WeakMap<Reader, { version: unknown; checkedAt: number; read: () => unknown }>()
 
 /** The reader's data_version, read again only once this process wrote or a new request began. */
-function dataVersion(reader: Reader): unknown {
+export function dataVersion(reader: Reader): unknown {
   let memo = memos.get(reader)
   if (!memo) {
     const statement = reader.connection.prepare('pragma data_version').pluck()
@@ -58,5 +58,47 @@ export function versionedCache<V>(max = 20_000) {
       state.entries.set(key, value)
     }
     return value
+  }
+}
+
+/** Whether reads of `db` go through revalidatedCache: PostgreSQL, outside a transaction. */
+export function isRevalidated(db: Kysely<Database>): boolean {
+  return postgresOf(db) !== undefined
+}
+
+/**
+ * PostgreSQL: records held per process with their version, and revalidated by every read in the same
+ * statement: `load(known)` reads the record's version and, only when it is not `known` (-1 when nothing
+ * is held), the whole record. An unchanged record costs the database an index lookup instead of its
+ * lists, and is answered as the very object held before, so its serialised body is reused too (see
+ * recordSender in http/conditional.ts). Exact because every change to what a record shows moves its
+ * version, which its ETag relies on as well.
+ */
+export function revalidatedCache<V>(max = 20_000) {
+  const states = new WeakMap<Kysely<Database>, Map<string, { version: number; value: V }>>()
+  return async function revalidated(
+    db: Kysely<Database>,
+    key: string,
+    load: (known: number) => Promise<{ version: number; value?: V } | undefined>,
+  ): Promise<V | undefined> {
+    let entries = states.get(db)
+    if (!entries) {
+      entries = new Map()
+      states.set(db, entries)
+    }
+    const held = entries.get(key)
+    const found = await load(held?.version ?? -1)
+    if (!found) {
+      entries.delete(key)
+      return undefined
+    }
+    // Without a value, the version is the one held (no version is -1).
+    if (found.value === undefined) return held!.value
+    const current = entries.get(key)
+    if (!current || current.version < found.version) {
+      if (!current && entries.size >= max) entries.delete(entries.keys().next().value as string)
+      entries.set(key, { version: found.version, value: found.value })
+    }
+    return found.value
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 export const TOKEN_PREFIX = 'qwoty_'
 
@@ -8,7 +8,7 @@ export function generateSecret(): string {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex')
+  return hash('sha256', secret, 'hex')
 }
 
 export const RESOURCES = ['customers', 'contacts', 'addresses', 'segments', 'tokens'] as const

@@ -1,9 +1,16 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+} from 'fastify'
 import type { Kysely } from 'kysely'
-import { nowIso, toStoredTime } from '../db/dialect.ts'
+import { nowIso } from '../db/dialect.ts'
 import type { Database } from '../db/types.ts'
 import { hashSecret, hasScope, type Scope } from '../domain/tokens.ts'
-import { findTokenByHash, touchTokens } from '../resources/tokens/store.ts'
+import type { KnownToken } from '../resources/tokens/cache.ts'
+import { tokenCache, touchTokens } from '../resources/tokens/store.ts'
 import { ApiError } from './errors.ts'
 import { type RateLimiter, rateLimitHeaders } from './rate-limit.ts'
 
@@ -78,48 +85,76 @@ function bearerSecret(request: FastifyRequest): string {
   return match[1]!
 }
 
-/** Checks the bearer token of every route that declares a scope and records who is calling. */
+/**
+ * Checks the bearer token of every route that declares a scope and records who is calling. The check is
+ * a hook of each such route (routes without a scope pay nothing), and it answers synchronously when the
+ * token is held in memory (see resources/tokens/cache.ts); expiry is checked against the clock every time.
+ */
 export function registerAuth(app: FastifyInstance, db: Kysely<Database>, limiter?: RateLimiter): void {
   const recordUse = tokenUsageRecorder(app, db)
+  const tokens = tokenCache(db, { log: (message) => app.log.warn(message) })
   app.decorateRequest('auth', null as unknown as Auth)
-  app.addHook('onRequest', async (request, reply) => {
-    const needed = request.routeOptions.config.scope
-    if (!needed) return
-    const secret = bearerSecret(request)
-    const token = await findTokenByHash(db, hashSecret(secret))
-    const now = Date.now()
-    if (
-      !token ||
-      token.revoked_at !== null ||
-      (token.expires_at !== null && Date.parse(toStoredTime(token.expires_at)) <= now)
-    ) {
-      throw new ApiError('invalid_token', 'Invalid API token', undefined, CHALLENGE)
+
+  const admit = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    needed: Scope,
+    token: KnownToken | undefined,
+    done: HookHandlerDoneFunction,
+  ) => {
+    const now = tokens.now()
+    if (!token || token.revoked || token.expiresAtMs <= now) {
+      return done(new ApiError('invalid_token', 'Invalid API token', undefined, CHALLENGE))
     }
-    const scopes = token.scopes.split(' ')
-    if (!hasScope(scopes, needed)) {
-      throw new ApiError('insufficient_scope', `This token lacks the '${needed}' permission`)
+    if (!hasScope(token.scopes, needed)) {
+      return done(new ApiError('insufficient_scope', `This token lacks the '${needed}' permission`))
     }
-    request.auth = {
-      workspaceId: token.workspace_id,
-      tokenId: token.id,
-      scopes,
-      expiresAt: token.expires_at === null ? null : toStoredTime(token.expires_at),
-    }
-    if (limiter) {
-      // Per workspace, so it needs the token; checked before the route does any work.
-      const decision = await limiter.take(token.workspace_id)
+    request.auth = token
+    recordUse(token.tokenId, now)
+    if (!limiter) return done()
+    // Per workspace, so it needs the token; checked before the route does any work.
+    limiter.take(token.workspaceId).then((decision) => {
       const headers = rateLimitHeaders(decision)
       if (!decision.allowed) {
-        throw new ApiError(
-          'rate_limited',
-          'Too many requests for this workspace: retry after Retry-After seconds',
-          undefined,
-          headers,
+        return done(
+          new ApiError(
+            'rate_limited',
+            'Too many requests for this workspace: retry after Retry-After seconds',
+            undefined,
+            headers,
+          ),
         )
       }
       reply.headers(headers)
+      done()
+    }, done)
+  }
+
+  const authenticate =
+    (needed: Scope): onRequestHookHandler =>
+    (request, reply, done) => {
+      const found = tokens.find(hashSecret(bearerSecret(request)))
+      if (found instanceof Promise) found.then((token) => admit(request, reply, needed, token, done), done)
+      else admit(request, reply, needed, found, done)
     }
-    recordUse(token.id, now)
+
+  const guarded = new Set<string>()
+  app.addHook('onRoute', (route) => {
+    const needed = route.config?.scope
+    if (!needed) return
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    route.onRequest = [...own, authenticate(needed)]
+    for (const method of [route.method].flat()) guarded.add(`${method} ${route.url}`)
+  })
+  // A route with a scope registered before this hook would be open to anyone: refuse to start instead.
+  app.addHook('onReady', async () => {
+    for (const route of app.routeList) {
+      if (route.scope && !guarded.has(`${route.method} ${route.url}`)) {
+        throw new Error(
+          `${route.method} ${route.url} was registered before registerAuth: it has no token check`,
+        )
+      }
+    }
   })
 }
 

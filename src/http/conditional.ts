@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Kysely, sql } from 'kysely'
 import { inTransaction, isPostgres } from '../db/dialect.ts'
 import type { Database } from '../db/types.ts'
@@ -29,27 +29,54 @@ function parseTags(header: string | undefined): string[] | '*' | undefined {
     .filter(Boolean)
 }
 
+/** Sets the ETag of `version`, and 304 when a GET's If-None-Match already holds it. */
+function tagResponse(request: FastifyRequest, reply: FastifyReply, version: number): void {
+  const etag = etagOf(version)
+  reply.header('etag', etag)
+  if (request.method === 'GET' && reply.statusCode === 200) {
+    // Weak comparison, as RFC 9110 asks for If-None-Match.
+    const tags = parseTags(request.headers['if-none-match'])
+    if (tags === '*' || tags?.some((t) => t.replace(/^W\//, '') === etag)) reply.code(304)
+  }
+}
+
 export function registerConditionalRequests(app: FastifyInstance): void {
-  app.addHook('preSerialization', async (request, reply, payload) => {
+  app.addHook('preSerialization', (request, reply, payload, done) => {
     const data = (payload as { data?: unknown } | null)?.data
     const version = data && typeof data === 'object' ? versions.get(data) : undefined
-    if (version === undefined) return payload
-    const etag = etagOf(version)
-    reply.header('etag', etag)
-    if (request.method === 'GET' && reply.statusCode === 200) {
-      // Weak comparison, as RFC 9110 asks for If-None-Match.
-      const tags = parseTags(request.headers['if-none-match'])
-      if (tags === '*' || tags?.some((t) => t.replace(/^W\//, '') === etag)) reply.code(304)
-    }
-    return payload
+    if (version !== undefined) tagResponse(request, reply, version)
+    done(null, payload)
   })
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode !== 304) return payload
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (reply.statusCode !== 304) return done(null, payload)
     reply.removeHeader('content-type')
     reply.removeHeader('content-length')
-    return ''
+    done(null, '')
   })
 }
+
+/**
+ * Answers `{"success": true, "data": record}` as the route's schema serialises it, with the record's
+ * ETag, as registerConditionalRequests would. The body is serialised once per record object: a record
+ * that a read cache hands out again (the same object until the data changes) is sent as the same string,
+ * skipping serialisation. One sender per route, since the bytes depend on the route's response schema.
+ */
+export function recordSender() {
+  const bodies = new WeakMap<object, string>()
+  return (request: FastifyRequest, reply: FastifyReply, record: object): FastifyReply => {
+    let body = bodies.get(record)
+    if (body === undefined) {
+      // At the status it is sent with: serialize() picks the response schema of the reply's status.
+      body = reply.serialize({ success: true, data: record }) as string
+      bodies.set(record, body)
+    }
+    const version = versions.get(record)
+    if (version !== undefined) tagResponse(request, reply, version)
+    return reply.type(JSON_TYPE).send(body)
+  }
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8'
 
 type Versioned = 'customers' | 'contacts' | 'addresses' | 'segments'
 const SOFT_DELETED: Versioned[] = ['customers', 'contacts', 'addresses']

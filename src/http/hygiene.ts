@@ -16,9 +16,10 @@ const PAGE_HEADERS = {
 
 /** Security headers on every response, and CORS for the origins configured (none by default). */
 export async function registerHygiene(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // The reference pages at /docs run scripts and styles of their own; everything else is data.
     reply.headers(request.url.startsWith('/docs') ? PAGE_HEADERS : API_HEADERS)
+    done()
   })
   if (corsOrigins.length === 0) return
   await app.register(cors, {

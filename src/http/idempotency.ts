@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyRequest,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify'
 import type { Kysely } from 'kysely'
 import { nowIso, toStoredTime } from '../db/dialect.ts'
 import type { Database } from '../db/types.ts'
@@ -69,7 +74,8 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<Database>):
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0
   }
 
-  app.addHook('preHandler', async (request, reply) => {
+  const writes = writeRoutes(app)
+  writes.preHandler(async (request, reply) => {
     const header = request.headers['idempotency-key']
     if (header === undefined || !WRITES.has(request.method) || !request.routeOptions.config.scope) return
     if (typeof header !== 'string' || !KEY.test(header)) {
@@ -130,7 +136,7 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<Database>):
     )
   })
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  writes.onSend(async (request, reply, payload) => {
     const key = request.idempotencyKey
     if (key === undefined) return payload
     request.idempotencyKey = undefined
@@ -158,6 +164,24 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<Database>):
       .execute()
     return payload
   })
+}
+
+/**
+ * Hooks of the write routes (POST, PATCH, DELETE with a scope) registered from now on, rather than of
+ * every route: a GET does not run them at all.
+ */
+function writeRoutes(app: FastifyInstance) {
+  const preHandlers: preHandlerAsyncHookHandler[] = []
+  const onSends: onSendAsyncHookHandler[] = []
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.scope || ![route.method].flat().some((method) => WRITES.has(method))) return
+    route.preHandler = [...[route.preHandler ?? []].flat(), ...preHandlers]
+    route.onSend = [...[route.onSend ?? []].flat(), ...onSends]
+  })
+  return {
+    preHandler: (hook: preHandlerAsyncHookHandler) => preHandlers.push(hook),
+    onSend: (hook: onSendAsyncHookHandler) => onSends.push(hook),
+  }
 }
 
 /** Removes the kept responses older than 24 hours; returns how many. */

@@ -12,6 +12,7 @@ import {
 } from '../../../test/helpers.ts'
 import { connect } from '../../db/connect.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
+import { revokeToken } from '../tokens/store.ts'
 
 const seed = readFileSync(new URL('../../../test/fixtures/get-customer.json', import.meta.url), 'utf8')
 
@@ -126,11 +127,7 @@ describe('GET /api/customers/{id}', () => {
   it('answers 401 to a token revoked after it was used', async () => {
     const token = await buildToken(t.db, tenant.workspaceId)
     assert.equal((await get(customer.id, token.auth)).statusCode, 200)
-    await t.db.kysely
-      .updateTable('api_tokens')
-      .set({ revoked_at: new Date().toISOString() })
-      .where('id', '=', token.id)
-      .execute()
+    assert.equal(await revokeToken(t.db.kysely, tenant.workspaceId, token.id), true)
     const res = await get(customer.id, token.auth)
     assert.equal(res.statusCode, 401)
     assert.equal(res.json().error, 'Invalid API token')

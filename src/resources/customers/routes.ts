@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import Type from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { requireScope } from '../../http/auth.ts'
-import { underPrecondition } from '../../http/conditional.ts'
+import { recordSender, underPrecondition } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { Page, pageBody } from '../../http/pagination.ts'
 import { acceptReadOnly } from '../../http/read-only.ts'
@@ -47,6 +47,8 @@ const CustomerExpanded = Type.Object(
 )
 
 export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = async (app, { db }) => {
+  // A customer served again from the read cache is sent as the bytes it was serialised to the first time.
+  const sendCustomer = recordSender()
   const load = async (workspaceId: string, id: string) => {
     const customer = await findCustomer(db, workspaceId, id)
     if (!customer) throw notFound('Customer')
@@ -118,13 +120,15 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { workspaceId } = request.auth
-      const expand = new Set(request.query.expand?.split(','))
+      if (request.query.expand === undefined) {
+        return sendCustomer(request, reply, await load(workspaceId, request.params.id))
+      }
+      const expand = new Set(request.query.expand.split(','))
       if (expand.has('contacts')) requireScope(request, 'contacts:read')
       if (expand.has('addresses')) requireScope(request, 'addresses:read')
       const customer = await load(workspaceId, request.params.id)
-      if (expand.size === 0) return { success: true as const, data: customer }
       const [contacts, addresses] = await Promise.all([
         expand.has('contacts') ? listContactsOfCustomer(db, workspaceId, customer.id) : undefined,
         expand.has('addresses') ? listAddressesOfCustomer(db, workspaceId, customer.id) : undefined,

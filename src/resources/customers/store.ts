@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely'
+import { type Expression, type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import {
   containsIgnoreCase,
@@ -10,7 +10,7 @@ import {
   toWireTime,
 } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
-import { versionedCache } from '../../db/read-cache.ts'
+import { isRevalidated, revalidatedCache, versionedCache } from '../../db/read-cache.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
@@ -22,44 +22,54 @@ import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from 
 /** How long a deleted customer can be restored, and after which `quoin purge` removes it by default. */
 export const RESTORE_WINDOW_DAYS = 30
 
+type CustomerScope = ExpressionBuilder<Database & { t: Database['customers'] }, 't'>
+
+/** A customer's lists as JSON arrays, for the customers table aliased `t`. */
+function customerLists(db: Kysely<Database>, eb: CustomerScope) {
+  return {
+    tax_ids: jsonArrayFrom(
+      db,
+      eb
+        .selectFrom('customer_tax_ids as x')
+        .select(['x.tax', 'x.tax_value'])
+        .whereRef('x.workspace_id', '=', 't.workspace_id')
+        .whereRef('x.customer_id', '=', 't.id')
+        .orderBy('x.position'),
+    ),
+    contacts: jsonArrayFrom(
+      db,
+      eb
+        .selectFrom('contacts as k')
+        .select('k.id')
+        .whereRef('k.workspace_id', '=', 't.workspace_id')
+        .whereRef('k.customer_id', '=', 't.id')
+        .where('k.deleted_at', 'is', null)
+        .orderBy('k.created_at')
+        .orderBy('k.id'),
+    ),
+    addresses: jsonArrayFrom(
+      db,
+      eb
+        .selectFrom('addresses as a')
+        .select('a.id')
+        .whereRef('a.workspace_id', '=', 't.workspace_id')
+        .whereRef('a.customer_id', '=', 't.id')
+        .where('a.deleted_at', 'is', null)
+        .orderBy('a.created_at')
+        .orderBy('a.id'),
+    ),
+  }
+}
+
 /** The customers table aliased `t`, with its lists as JSON arrays: one statement per customer or page. */
 function selectCustomers(db: Kysely<Database>) {
   return db
     .selectFrom('customers as t')
     .selectAll('t')
-    .select((eb) => [
-      jsonArrayFrom(
-        db,
-        eb
-          .selectFrom('customer_tax_ids as x')
-          .select(['x.tax', 'x.tax_value'])
-          .whereRef('x.workspace_id', '=', 't.workspace_id')
-          .whereRef('x.customer_id', '=', 't.id')
-          .orderBy('x.position'),
-      ).as('tax_ids'),
-      jsonArrayFrom(
-        db,
-        eb
-          .selectFrom('contacts as k')
-          .select('k.id')
-          .whereRef('k.workspace_id', '=', 't.workspace_id')
-          .whereRef('k.customer_id', '=', 't.id')
-          .where('k.deleted_at', 'is', null)
-          .orderBy('k.created_at')
-          .orderBy('k.id'),
-      ).as('contacts'),
-      jsonArrayFrom(
-        db,
-        eb
-          .selectFrom('addresses as a')
-          .select('a.id')
-          .whereRef('a.workspace_id', '=', 't.workspace_id')
-          .whereRef('a.customer_id', '=', 't.id')
-          .where('a.deleted_at', 'is', null)
-          .orderBy('a.created_at')
-          .orderBy('a.id'),
-      ).as('addresses'),
-    ])
+    .select((eb) => {
+      const lists = customerLists(db, eb)
+      return [lists.tax_ids.as('tax_ids'), lists.contacts.as('contacts'), lists.addresses.as('addresses')]
+    })
 }
 
 type CustomerRow = Awaited<ReturnType<ReturnType<typeof selectCustomers>['execute']>>[number]
@@ -93,7 +103,28 @@ const customerById = prepared((db, p: { workspaceId: string; id: string }) =>
     .where('t.deleted_at', 'is', null),
 )
 
+/** customerById, but its lists are null when its version is `known`: the database skips them. */
+const customerUnless = prepared((db, p: { workspaceId: string; id: string; known: number }) =>
+  db
+    .selectFrom('customers as t')
+    .selectAll('t')
+    .select((eb) => {
+      const lists = customerLists(db, eb)
+      const unless = <T>(list: Expression<T>) =>
+        eb.case().when('t.version', '=', p.known).then(sql<null>`null`).else(list).end()
+      return [
+        unless(lists.tax_ids).as('tax_ids'),
+        unless(lists.contacts).as('contacts'),
+        unless(lists.addresses).as('addresses'),
+      ]
+    })
+    .where('t.workspace_id', '=', p.workspaceId)
+    .where('t.id', '=', p.id)
+    .where('t.deleted_at', 'is', null),
+)
+
 const cache = versionedCache<Customer>()
+const held = revalidatedCache<Customer>()
 
 /** One live customer of the workspace with its tax ids and the ids of its contacts and addresses. */
 export function findCustomer(
@@ -101,7 +132,17 @@ export function findCustomer(
   workspaceId: string,
   id: string,
 ): Promise<Customer | undefined> {
-  return cache(db, `${workspaceId}/${id}`, async () => {
+  const key = `${workspaceId}/${id}`
+  if (isRevalidated(db)) {
+    return held(db, key, async (known) => {
+      const [row] = await customerUnless(db, { workspaceId, id, known })
+      if (!row) return undefined
+      const { tax_ids, contacts, addresses } = row
+      if (tax_ids === null || contacts === null || addresses === null) return { version: row.version }
+      return { version: row.version, value: toCustomer({ ...row, tax_ids, contacts, addresses }) }
+    })
+  }
+  return cache(db, key, async () => {
     const [row] = await customerById(db, { workspaceId, id })
     return row && toCustomer(row)
   })
@@ -147,7 +188,7 @@ export async function listCustomers(
   return { ...page, rows: page.rows.map(toCustomer) } as PageResult<Customer>
 }
 
-function taxIdsOf(eb: ExpressionBuilder<Database & { t: Database['customers'] }, 't'>) {
+function taxIdsOf(eb: CustomerScope) {
   return eb
     .selectFrom('customer_tax_ids as x')
     .select('x.position')

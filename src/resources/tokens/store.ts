@@ -1,11 +1,18 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { nowIso, toWireTime } from '../../db/dialect.ts'
+import { isPostgres, nowIso, toStoredTime, toWireTime } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
-import { versionedCache } from '../../db/read-cache.ts'
 import type { ApiTokenTable, Database } from '../../db/types.ts'
 import { generateSecret, hashSecret, permissionsOf, type Scope } from '../../domain/tokens.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import {
+  createTokenCache,
+  type KnownToken,
+  TOKEN_CHANNEL,
+  type TokenCache,
+  type TokenCacheOptions,
+  tokenCacheOf,
+} from './cache.ts'
 import type { Token } from './schema.ts'
 
 export interface NewToken {
@@ -41,11 +48,24 @@ const tokenByHash = prepared((db, p: { hash: string }) =>
     .where('token_hash', '=', p.hash),
 )
 
-const cache = versionedCache<Awaited<ReturnType<typeof tokenByHash>>[number]>()
+async function loadToken(db: Kysely<Database>, hash: string): Promise<KnownToken | undefined> {
+  const [row] = await tokenByHash(db, { hash })
+  if (!row) return undefined
+  const expiresAt = row.expires_at === null ? null : toStoredTime(row.expires_at)
+  // Shared by every request made with the token while it is held: nobody may change it.
+  return Object.freeze({
+    tokenId: row.id,
+    workspaceId: row.workspace_id,
+    scopes: Object.freeze(row.scopes.split(' ')) as string[],
+    expiresAt,
+    expiresAtMs: expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(expiresAt),
+    revoked: row.revoked_at !== null,
+  })
+}
 
-/** The token a secret names, if it exists at all; the caller decides whether it is still valid. */
-export function findTokenByHash(db: Kysely<Database>, tokenHash: string) {
-  return cache(db, tokenHash, async () => (await tokenByHash(db, { hash: tokenHash }))[0])
+/** The token cache of a root database handle: made with `options` on first use (tests pass a clock). */
+export function tokenCache(db: Kysely<Database>, options?: TokenCacheOptions): TokenCache {
+  return tokenCacheOf(db) ?? createTokenCache(db, loadToken, options)
 }
 
 /** Records that these tokens were used at `at`, in one statement. */
@@ -116,16 +136,28 @@ export async function findToken(
 }
 
 /**
- * Revokes a live token of the workspace at once: the next request made with it is refused. False if the
- * token is unknown, of another workspace, or revoked already. The row stays, so its hash is never reused.
+ * Revokes a live token of the workspace at once: the next request made with it is refused, by every
+ * process (see cache.ts: on PostgreSQL the same statement notifies them). False if the token is unknown,
+ * of another workspace, or revoked already. The row stays, so its hash is never reused.
  */
 export async function revokeToken(db: Kysely<Database>, workspaceId: string, id: string): Promise<boolean> {
-  const result = await db
+  const revoke = db
     .updateTable('api_tokens')
     .set({ revoked_at: nowIso() })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+    .returning('token_hash')
+  const rows = isPostgres(db)
+    ? await db
+        .with('revoked', () => revoke)
+        .selectFrom('revoked')
+        .select((eb) => [
+          'token_hash',
+          eb.fn<void>('pg_notify', [sql.lit(TOKEN_CHANNEL), eb.ref('token_hash')]).as('notified'),
+        ])
+        .execute()
+    : await revoke.execute()
+  for (const row of rows) tokenCacheOf(db)?.drop(row.token_hash)
+  return rows.length > 0
 }
