@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from 'fastify'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify'
 import sjson from 'secure-json-parse'
 import Type from 'typebox'
 import { beginRequest, type Db } from './db/connect.ts'
@@ -12,7 +18,7 @@ import { registerConditionalRequests } from './http/conditional.ts'
 import { trackRequests } from './http/drain.ts'
 import { clientErrorHandler, frameworkErrors, registerEdges } from './http/edges.ts'
 import { ApiError, errorBody, notFound } from './http/errors.ts'
-import { registerHygiene } from './http/hygiene.ts'
+import { registerHygiene, securityHeaders } from './http/hygiene.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 import { lazyChildLogger } from './http/logging.ts'
 import { registerOpenApi } from './http/openapi.ts'
@@ -117,11 +123,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     // An id that is not a UUID names nothing: the route's 404, before its body is even checked.
     const noun = route.config?.noun
-    if (noun) route.preValidation = [...[route.preValidation ?? []].flat(), opaqueId(noun)]
+    if (noun) route.preValidation = [...[route.preValidation ?? []].flat(), routeId(noun)]
   })
   // Hooks take a callback rather than return a promise: a request through them then costs no promise.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    reply.headers(securityHeaders(request.url))
     beginRequest(db.kysely)
     if (app.draining) reply.header('connection', 'close')
     if (request.url.includes('%00')) {
@@ -129,24 +136,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     done()
   })
-  app.addHook('preHandler', (request, _reply, done) => {
-    // UUIDs compare case-insensitively; SQLite stores them as lower-case text.
-    const params = request.params as Record<string, string> | undefined
-    if (params) for (const key of Object.keys(params)) params[key] = params[key]!.toLowerCase()
-    done()
-  })
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?')[0],
-        status: reply.statusCode,
-        duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      'request',
-    )
-    done()
-  })
+  // Below info, no request line is written: then no hook runs for it either.
+  if (['trace', 'debug', 'info'].includes(options.logLevel ?? 'info')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          path: request.url.split('?')[0],
+          status: reply.statusCode,
+          duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        'request',
+      )
+      done()
+    })
+  }
 
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     const apiError = toApiError(err)
@@ -211,10 +215,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 const NO_QUERY = Type.Object({}, { additionalProperties: false })
 
-function opaqueId(noun: string) {
-  return async (request: FastifyRequest) => {
-    const id = (request.params as { id?: string } | undefined)?.id
-    if (id !== undefined && !isUuid(id)) throw notFound(noun)
+/** The route's `:id`, lower-cased as stored (UUIDs compare in any case); not a UUID, it names nothing. */
+function routeId(noun: string) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    const params = request.params as { id?: string } | undefined
+    if (params?.id === undefined) return done()
+    if (!isUuid(params.id)) return done(notFound(noun))
+    params.id = params.id.toLowerCase()
+    done()
   }
 }
 

@@ -14,13 +14,13 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 }
 
-/** Security headers on every response, and CORS for the origins configured (none by default). */
+/** The security headers of a response to `url`: the reference pages at /docs run scripts of their own. */
+export function securityHeaders(url: string): Record<string, string> {
+  return url.startsWith('/docs') ? PAGE_HEADERS : API_HEADERS
+}
+
+/** CORS for the origins configured (none by default); app.ts sets securityHeaders on every response. */
 export async function registerHygiene(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
-  app.addHook('onRequest', (request, reply, done) => {
-    // The reference pages at /docs run scripts and styles of their own; everything else is data.
-    reply.headers(request.url.startsWith('/docs') ? PAGE_HEADERS : API_HEADERS)
-    done()
-  })
   if (corsOrigins.length === 0) return
   await app.register(cors, {
     origin: corsOrigins.includes('*') ? '*' : corsOrigins,
