@@ -52,6 +52,13 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`)
 
+/** The record a lookup found, or the 404 that names what it looked for. */
+export async function orNotFound<T>(lookup: Promise<T | undefined>, what: string): Promise<T> {
+  const found = await lookup
+  if (found === undefined) throw notFound(what)
+  return found
+}
+
 export interface ErrorBody {
   success: false
   error: string

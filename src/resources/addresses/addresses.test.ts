@@ -180,7 +180,8 @@ describe('POST /api/addresses', () => {
       address_line1: '  5 avenue Foch ',
       city: ' Lyon ',
       postal_code: ' 69006 ',
-      country: 'fr',
+      // Trimmed before it is checked, invisible characters included.
+      country: ' fr\u200b',
     })
     assert.deepEqual(
       [data.address_line1, data.city, data.postal_code, data.country],

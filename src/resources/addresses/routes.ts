@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { underPrecondition } from '../../http/conditional.ts'
-import { notFound } from '../../http/errors.ts'
+import { notFound, orNotFound } from '../../http/errors.ts'
 import { answerWholeList, Page } from '../../http/pagination.ts'
 import { acceptReadOnly } from '../../http/read-only.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
@@ -106,11 +106,9 @@ export const addressRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     async (request) => {
       const { workspaceId } = request.auth
       const { id } = request.params
-      const patch = await acceptReadOnly(request.body, ADDRESS_READ_ONLY, async () => {
-        const address = await findAddress(db, workspaceId, id)
-        if (!address) throw notFound('Address')
-        return address
-      })
+      const patch = await acceptReadOnly(request.body, ADDRESS_READ_ONLY, () =>
+        orNotFound(findAddress(db, workspaceId, id), 'Address'),
+      )
       const address = await underPrecondition(db, request, { table: 'addresses', workspaceId, id }, (trx) =>
         updateAddress(trx, workspaceId, id, patch),
       )

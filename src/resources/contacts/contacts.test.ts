@@ -321,23 +321,11 @@ describe('POST /api/contacts', () => {
     assert.equal(res.statusCode, 201, res.body)
   })
 
-  it('answers the same 400 to a customer_id that is not a UUID: ids are opaque', async () => {
-    for (const customerId of ['cust_456', 'x'.repeat(255)]) {
-      const res = await call('POST', '/api/contacts', {
-        customer_id: customerId,
-        first_name: 'Ada',
-        last_name: 'Lovelace',
-        email: 'ada@example.com',
-      })
-      assert.equal(res.statusCode, 400)
-      assert.deepEqual(res.json(), NO_CUSTOMER)
-    }
-  })
-
-  it('answers the same 400 for an unknown customer and for a customer of another workspace', async () => {
+  it('answers the same 400 for an unknown customer, one of another workspace, and an id that is not a UUID', async () => {
     const theirs = await insertCustomer(t.db, other.workspaceId, { name: 'Secret Corp' })
     const before = await storedRow('customers', theirs.id)
-    for (const customerId of [uuidv7(), theirs.id]) {
+    // Ids are opaque: cust_456 names no customer, as an unknown UUID does not.
+    for (const customerId of [uuidv7(), theirs.id, 'cust_456', 'x'.repeat(255)]) {
       const res = await call('POST', '/api/contacts', {
         customer_id: customerId,
         first_name: 'Ada',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { underPrecondition } from '../../http/conditional.ts'
-import { notFound } from '../../http/errors.ts'
+import { notFound, orNotFound } from '../../http/errors.ts'
 import { answerWholeList, Page } from '../../http/pagination.ts'
 import { acceptReadOnly } from '../../http/read-only.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
@@ -109,11 +109,9 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     async (request) => {
       const { workspaceId } = request.auth
       const { id } = request.params
-      const patch = await acceptReadOnly(request.body, CONTACT_READ_ONLY, async () => {
-        const contact = await findContact(db, workspaceId, id)
-        if (!contact) throw notFound('Contact')
-        return contact
-      })
+      const patch = await acceptReadOnly(request.body, CONTACT_READ_ONLY, () =>
+        orNotFound(findContact(db, workspaceId, id), 'Contact'),
+      )
       const input = await withInternationalPhone(db, workspaceId, patch)
       const contact = await underPrecondition(db, request, { table: 'contacts', workspaceId, id }, (trx) =>
         updateContact(trx, workspaceId, id, input),

@@ -4,7 +4,7 @@ import Type from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { requireScope } from '../../http/auth.ts'
 import { recordSender, underPrecondition } from '../../http/conditional.ts'
-import { ApiError, notFound } from '../../http/errors.ts'
+import { ApiError, notFound, orNotFound } from '../../http/errors.ts'
 import { Page, pageBody } from '../../http/pagination.ts'
 import { acceptReadOnly } from '../../http/read-only.ts'
 import { Deleted, errors, IdParams, Success, Warnings } from '../../http/schemas.ts'
@@ -49,11 +49,7 @@ const CustomerExpanded = Type.Object(
 export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = async (app, { db }) => {
   // A customer served again from the read cache is sent as the bytes it was serialised to the first time.
   const sendCustomer = recordSender()
-  const load = async (workspaceId: string, id: string) => {
-    const customer = await findCustomer(db, workspaceId, id)
-    if (!customer) throw notFound('Customer')
-    return customer
-  }
+  const load = (workspaceId: string, id: string) => orNotFound(findCustomer(db, workspaceId, id), 'Customer')
 
   app.get(
     '/api/customers',

@@ -96,15 +96,8 @@ export function toCustomer(row: CustomerRow): Customer {
   )
 }
 
-const customerById = prepared((db, p: { workspaceId: string; id: string }) =>
-  selectCustomers(db)
-    .where('t.workspace_id', '=', p.workspaceId)
-    .where('t.id', '=', p.id)
-    .where('t.deleted_at', 'is', null),
-)
-
-/** customerById, but its lists are null when its version is `known`: the database skips them. */
-const customerUnless = prepared((db, p: { workspaceId: string; id: string; known: number }) =>
+/** One live customer with its lists, except when its version is `known`: then the database skips them. */
+const customerById = prepared((db, p: { workspaceId: string; id: string; known: number }) =>
   db
     .selectFrom('customers as t')
     .selectAll('t')
@@ -126,6 +119,15 @@ const customerUnless = prepared((db, p: { workspaceId: string; id: string; known
 const cache = versionedCache<Customer>()
 const held = revalidatedCache<Customer>()
 
+/** The customer, or only its version when that is `known` (-1, no version, always reads it whole). */
+async function readCustomer(db: Kysely<Database>, workspaceId: string, id: string, known: number) {
+  const [row] = await customerById(db, { workspaceId, id, known })
+  if (!row) return undefined
+  const { tax_ids, contacts, addresses } = row
+  if (tax_ids === null || contacts === null || addresses === null) return { version: row.version }
+  return { version: row.version, value: toCustomer({ ...row, tax_ids, contacts, addresses }) }
+}
+
 /** One live customer of the workspace with its tax ids and the ids of its contacts and addresses. */
 export function findCustomer(
   db: Kysely<Database>,
@@ -133,19 +135,8 @@ export function findCustomer(
   id: string,
 ): Promise<Customer | undefined> {
   const key = `${workspaceId}/${id}`
-  if (isRevalidated(db)) {
-    return held(db, key, async (known) => {
-      const [row] = await customerUnless(db, { workspaceId, id, known })
-      if (!row) return undefined
-      const { tax_ids, contacts, addresses } = row
-      if (tax_ids === null || contacts === null || addresses === null) return { version: row.version }
-      return { version: row.version, value: toCustomer({ ...row, tax_ids, contacts, addresses }) }
-    })
-  }
-  return cache(db, key, async () => {
-    const [row] = await customerById(db, { workspaceId, id })
-    return row && toCustomer(row)
-  })
+  if (isRevalidated(db)) return held(db, key, (known) => readCustomer(db, workspaceId, id, known))
+  return cache(db, key, async () => (await readCustomer(db, workspaceId, id, -1))?.value)
 }
 
 export async function listCustomers(

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { underPrecondition } from '../../http/conditional.ts'
-import { ApiError, notFound } from '../../http/errors.ts'
+import { ApiError, notFound, orNotFound } from '../../http/errors.ts'
 import { Page, pageBody } from '../../http/pagination.ts'
 import { acceptReadOnly } from '../../http/read-only.ts'
 import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
@@ -108,11 +108,9 @@ export const segmentRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     async (request) => {
       const { workspaceId } = request.auth
       const { id } = request.params
-      const patch = await acceptReadOnly(request.body, SEGMENT_READ_ONLY, async () => {
-        const segment = await findSegment(db, workspaceId, id)
-        if (!segment) throw notFound('Segment')
-        return segment
-      })
+      const patch = await acceptReadOnly(request.body, SEGMENT_READ_ONLY, () =>
+        orNotFound(findSegment(db, workspaceId, id), 'Segment'),
+      )
       const segment = await underPrecondition(db, request, { table: 'segments', workspaceId, id }, (trx) =>
         updateSegment(trx, workspaceId, id, patch),
       )
