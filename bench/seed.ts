@@ -143,7 +143,7 @@ export async function exportCustomers(db: Db, workspaceId: string, ids: string[]
     )
     for (const c of found) {
       if (!c) throw new Error('a seeded customer was not found')
-      out.push(c)
+      out.push(c.value)
     }
   }
   return out

@@ -14,7 +14,6 @@ import { beginRequest, type Db } from './db/connect.ts'
 import { isUnavailableError } from './db/dialect.ts'
 import { isUuid } from './domain/ids.ts'
 import { registerAuth } from './http/auth.ts'
-import { registerConditionalRequests } from './http/conditional.ts'
 import { trackRequests } from './http/drain.ts'
 import { clientErrorHandler, frameworkErrors, registerEdges } from './http/edges.ts'
 import { ApiError, errorBody, notFound } from './http/errors.ts'
@@ -25,11 +24,7 @@ import { registerOpenApi } from './http/openapi.ts'
 import { createRateLimiter } from './http/rate-limit.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { validationError, validatorCompiler } from './http/validation.ts'
-import { addressRoutes } from './resources/addresses/routes.ts'
-import { contactRoutes } from './resources/contacts/routes.ts'
-import { customerRoutes } from './resources/customers/routes.ts'
-import { segmentRoutes } from './resources/segments/routes.ts'
-import { tokenRoutes } from './resources/tokens/routes.ts'
+import { RESOURCES } from './resources/index.ts'
 import { VERSION } from './version.ts'
 
 export interface AppOptions {
@@ -49,6 +44,8 @@ export interface RouteInfo {
   method: string
   url: string
   scope: string | undefined
+  /** The resource that declares the route (every API route has one). */
+  resource: string | undefined
 }
 
 declare module 'fastify' {
@@ -119,7 +116,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       route.schema.querystring = NO_QUERY
     }
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routeList.push({ method, url: route.url, scope: route.config?.scope })
+      if (method !== 'HEAD') {
+        routeList.push({
+          method,
+          url: route.url,
+          scope: route.config?.scope,
+          resource: route.config?.resource,
+        })
+      }
     }
     // An id that is not a UUID names nothing: the route's 404, before its body is even checked.
     const noun = route.config?.noun
@@ -204,10 +208,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   if (limiter) app.addHook('onClose', () => limiter.close())
   registerAuth(app, db.kysely, limiter)
-  registerConditionalRequests(app)
   registerIdempotency(app, db.kysely)
-  for (const routes of [customerRoutes, contactRoutes, addressRoutes, segmentRoutes, tokenRoutes]) {
-    await app.register(routes, { db: db.kysely })
+  for (const resource of RESOURCES) {
+    const routes = await resource.routes()
+    await app.register(async (scope) => {
+      // A route declares the resource it belongs to (see kernel/routes.ts routeConfig), and it must be the
+      // one registering it, with that resource's scope: else the lists derived from RESOURCES would miss it.
+      scope.addHook('onRoute', (route) => {
+        const config = route.config ?? {}
+        const [scoped] = (config.scope ?? '').split(':')
+        if (config.resource !== resource.name || scoped !== resource.name) {
+          throw new Error(
+            `${route.method} ${route.url} is registered by ${resource.name} but declares ${config.resource ?? 'no resource'}`,
+          )
+        }
+      })
+      await scope.register(routes, { db: db.kysely })
+    })
   }
 
   return app

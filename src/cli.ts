@@ -230,23 +230,26 @@ function buildCli(io: CliIo): Command {
     )
     .option('--json', 'print the counts as JSON')
     .action(async (opts: { olderThan?: string; json?: boolean }) => {
-      const [{ purgeDeleted, RESTORE_WINDOW_DAYS }, { purgeIdempotencyKeys }] = await Promise.all([
-        import('./resources/customers/store.ts'),
-        import('./http/idempotency.ts'),
-      ])
+      const [{ RESTORE_WINDOW_DAYS }, { purgeResources, describeCounts }, { purgeIdempotencyKeys }] =
+        await Promise.all([
+          import('./resources/customers/store.ts'),
+          import('./kernel/purge.ts'),
+          import('./http/idempotency.ts'),
+        ])
       const olderThan = opts.olderThan ?? `${RESTORE_WINDOW_DAYS}d`
       const match = /^(\d+)([dh])$/.exec(olderThan.trim())
       if (!match) throw new UsageError(`--older-than must look like 30d or 12h, got "${olderThan}"`)
       const hours = Number(match[1]) * (match[2] === 'd' ? 24 : 1)
       const before = new Date(Date.now() - hours * 3_600_000)
       const counts = await withDb(async (db) => ({
-        ...(await purgeDeleted(db.kysely, before)),
+        ...(await purgeResources(db.kysely, before)),
         idempotency_keys: await purgeIdempotencyKeys(db.kysely),
       }))
       if (opts.json) out(counts)
       else {
+        const { idempotency_keys, ...records } = counts
         out(
-          `Purged ${counts.customers} customer(s), ${counts.contacts} contact(s) and ${counts.addresses} address(es) deleted before ${before.toISOString()}, and ${counts.idempotency_keys} kept response(s) older than 24 hours`,
+          `Purged ${describeCounts(records)} deleted before ${before.toISOString()}, and ${idempotency_keys} kept response(s) older than 24 hours`,
         )
       }
     })

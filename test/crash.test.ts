@@ -476,6 +476,30 @@ class Workload {
         )
       }
 
+      // Every committed change has exactly one event, and no event tells of a change that did not commit:
+      // a created event for each row, an updated event for each patched customer, nothing else.
+      const events = await k
+        .selectFrom('events')
+        .select(['type', 'record_id'])
+        .where('workspace_id', '=', ws)
+        .execute()
+      const counted = new Map<string, number>()
+      for (const e of events)
+        counted.set(`${e.type} ${e.record_id}`, (counted.get(`${e.type} ${e.record_id}`) ?? 0) + 1)
+      const wanted = new Map<string, number>()
+      for (const row of stored) {
+        wanted.set(`customer.created ${row.id}`, 1)
+        if (row.name.endsWith('-patched')) wanted.set(`customer.updated ${row.id}`, 1)
+      }
+      for (const r of contactRows) wanted.set(`contact.created ${r.id}`, 1)
+      for (const r of addressRows) wanted.set(`address.created ${r.id}`, 1)
+      for (const key of new Set([...wanted.keys(), ...counted.keys()])) {
+        expect(
+          (counted.get(key) ?? 0) === (wanted.get(key) ?? 0),
+          () => `${counted.get(key) ?? 0} event(s) ${key}, expected ${wanted.get(key) ?? 0}`,
+        )
+      }
+
       // Across the whole database, every row's parent exists (PostgreSQL enforces these; SQLite too, with
       // foreign_keys on, but a torn write would show here first).
       const orphans: Record<string, RawBuilder<{ n: number | string }>> = {

@@ -4,6 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test'
 import fc from 'fast-check'
 import { ALL_SCOPES, hasScope, type Scope } from '../src/domain/tokens.ts'
 import { tidyText } from '../src/http/validation.ts'
+import { RESOURCES } from '../src/resources/index.ts'
 import { ODD_STRINGS } from './fuzz/arbitraries.ts'
 import {
   describeRequest,
@@ -25,7 +26,7 @@ import {
 import { brokenRequests, fitsString, place, runsFor, stringSites } from './fuzz/requests.ts'
 import { getAt, resolverFor } from './fuzz/schema.ts'
 import { freshKey, type Parts, Pools, requestArbitraries, type Tenant, toRequest } from './fuzz/world.ts'
-import { buildTenant, buildTestApp, buildToken } from './helpers.ts'
+import { buildTenant, buildTestApp, buildToken, makeSamples } from './helpers.ts'
 
 // Every operation of the OpenAPI document that needs a token is fuzzed from its schemas: an operation added
 // later is fuzzed without touching this file. FUZZ_SEED replays a failure, FUZZ_RUNS runs more cases.
@@ -74,7 +75,9 @@ describe('fuzzing every authenticated operation of the OpenAPI document', async 
 
   let owner: Tenant
   let intruder: Tenant
-  const secret = `Owner-only ${randomBytes(4).toString('hex')}`
+  // Every sample's name says so (see the resources' samples); their ids are secret to other workspaces too.
+  const secret = 'Owner-only'
+  const sampleIds: string[] = []
   const ownerAuth = () => owner.auth
 
   const byIdGet = (resource: string | undefined) =>
@@ -273,40 +276,12 @@ describe('fuzzing every authenticated operation of the OpenAPI document', async 
     owner = await buildTenant(t.db)
     intruder = await buildTenant(t.db)
     expired = (await buildToken(t.db, owner.workspaceId, ['*'], PAST)).auth
-    // The owner's records are made through the API, so they are what a client could make.
-    const segment = await post('/api/segments', owner.auth, { name: `${secret} segment`, reference: 'OWN-1' })
-    const customer = await post('/api/customers', owner.auth, {
-      name: secret,
-      type: 'company',
-      segment_id: segment.id,
-      tax_ids: [
-        { tax: 'SIREN', tax_value: '404833048' },
-        { tax: 'VAT', tax_value: 'FR83404833048' },
-      ],
-      id_crm: `crm-${secret}`,
-    })
-    const contact = await post('/api/contacts', owner.auth, {
-      customer_id: customer.id,
-      first_name: 'Ada',
-      last_name: secret,
-      email: 'ada@owner.example',
-      phone: '+33 1 42 68 53 00',
-      role: ['buyer', 'signer'],
-    })
-    const address = await post('/api/addresses', owner.auth, {
-      customer_id: customer.id,
-      contact_id: contact.id,
-      type: 'billing',
-      name: secret,
-      address_line1: '1 rue de Rivoli',
-      city: 'Paris',
-      postal_code: '75001',
-      country: 'FR',
-    })
-    owned.add('segments', segment.id)
-    owned.add('customers', customer.id)
-    owned.add('contacts', contact.id)
-    owned.add('addresses', address.id)
+    // The owner's records are made through the API, so they are what a client could make: one sample of
+    // every resource of the list (src/resources/index.ts), as the isolation suite makes them.
+    for (const [resource, id] of Object.entries(await makeSamples(t.app, owner.auth))) {
+      owned.add(resource, id)
+      sampleIds.push(id)
+    }
     // The intruder has records of its own, so that its lists are not empty by default.
     const theirs = await post('/api/segments', intruder.auth, { name: 'Intruder segment' })
     await post('/api/customers', intruder.auth, {
@@ -374,7 +349,8 @@ describe('fuzzing every authenticated operation of the OpenAPI document', async 
               const req = toRequest(op, parts, intruder.auth)
               const res = await call(op, req)
               if (res.rateLimited) return
-              if (res.text.includes(secret)) fail(`${op.key} shows another workspace's record`, req, res)
+              if (res.text.includes(secret) || sampleIds.some((id) => res.text.includes(id)))
+                fail(`${op.key} shows another workspace's record`, req, res)
               for (const id of ownerIds) {
                 // An error may repeat what the caller sent; anything else naming the owner's records leaks them.
                 const echoed = res.status >= 400 && describeRequest(req).toLowerCase().includes(id)
@@ -539,9 +515,34 @@ describe('fuzzing every authenticated operation of the OpenAPI document', async 
 
     const cached = ordered.filter((op) => op.method === 'GET' && declares(op, 'if-none-match'))
 
-    if (idempotent.length + conditional.length + cached.length === 0) {
-      it('has nothing to check: no operation declares Idempotency-Key, If-Match or If-None-Match', () => {})
-    }
+    it('declares Idempotency-Key on every write, and ETag, If-Match and If-None-Match exactly where they work', () => {
+      const wrong: string[] = []
+      for (const op of ordered) {
+        const resource = RESOURCES.find((r) => r.name === op.resource)
+        assert.ok(resource, `${op.key} belongs to no resource`)
+        const byId = /^\/api\/[^/]+\/\{\w+\}$/.test(op.path)
+        const write = op.method !== 'GET'
+        const expected = {
+          'idempotency-key': write,
+          // Only versioned records have an ETag to match (tokens have none).
+          'if-match': resource.versioned && byId && (op.method === 'PATCH' || op.method === 'DELETE'),
+          'if-none-match': resource.versioned && byId && op.method === 'GET',
+        }
+        for (const [header, wanted] of Object.entries(expected)) {
+          if (declares(op, header) !== wanted)
+            wrong.push(`${op.key} ${wanted ? 'lacks' : 'advertises'} ${header}`)
+        }
+        const etag = resource.versioned && op.method !== 'DELETE' && (byId || op.method === 'POST')
+        const success = Object.entries(op.responses ?? {}).filter(([status]) => status.startsWith('2'))
+        for (const [status, response] of success) {
+          const declared = Boolean((response as { headers?: Record<string, unknown> }).headers?.ETag)
+          if (declared !== etag) wrong.push(`${op.key} ${etag ? 'lacks' : 'advertises'} ETag on ${status}`)
+        }
+      }
+      assert.deepEqual(wrong, [])
+      // And each declaration is checked in use below: the retry of a key, a stale If-Match, a 304.
+      assert.ok(idempotent.length > 0 && conditional.length > 0 && cached.length > 0)
+    })
 
     for (const op of idempotent) {
       it(`${op.key} runs a request sent again with the same Idempotency-Key once`, async () => {

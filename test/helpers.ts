@@ -9,6 +9,7 @@ import { buildApp } from '../src/app.ts'
 import { connect, type Db } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import type { Scope } from '../src/domain/tokens.ts'
+import { RESOURCES } from '../src/resources/index.ts'
 import type { TokenCacheOptions } from '../src/resources/tokens/cache.ts'
 import { createToken, tokenCache } from '../src/resources/tokens/store.ts'
 import { createWorkspace, type WorkspaceSettings } from '../src/resources/workspaces/store.ts'
@@ -213,4 +214,24 @@ export function addressRow(workspaceId: string, customerId: string, i: number) {
 export function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'quoin-'))
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+/**
+ * One sample of every resource that has one, made through the API in the token's workspace, parents
+ * first (in the order of the list): their ids by resource name.
+ */
+export async function makeSamples(
+  app: FastifyInstance,
+  auth: { authorization: string },
+): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {}
+  const call = async (method: 'POST' | 'PATCH', url: string, body: object) => {
+    const res = await app.inject({ method, url, headers: auth, payload: body })
+    if (res.statusCode >= 300) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`)
+    return { status: res.statusCode, body: res.json() }
+  }
+  for (const resource of RESOURCES) {
+    if (resource.sample) ids[resource.name] = await resource.sample.create({ call, ids })
+  }
+  return ids
 }

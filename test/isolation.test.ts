@@ -1,141 +1,109 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { buildTenant, buildTestApp, insertCustomer, type TestContext } from './helpers.ts'
+import type { RouteInfo } from '../src/app.ts'
+import { RESOURCES } from '../src/resources/index.ts'
+import { buildTenant, buildTestApp, makeSamples, type TestContext } from './helpers.ts'
 
-/** What another workspace's token gets from each route, given the first workspace's ids. */
-interface Ids {
-  token: string
-  customer: string
-  contact: string
-  address: string
-  segment: string
-}
+// The matrix is derived from the list of resources: every route of every resource, called with another
+// workspace's token and the owner's ids, reveals and changes nothing. A new resource is in it by being listed.
+
 interface Case {
-  url: (ids: Ids) => string
-  body?: (ids: Ids) => object
+  route: string
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  url: string
+  body?: object
   status: number
 }
 
-const byId = (path: string, status = 404): Case => ({
-  url: (ids) => path.replace(/:(\w+)/, (_, k) => ids[k as keyof Ids]),
-  status,
-})
-
-// Every route the app registers with a scope must be here: a new route fails this suite until added.
-const TABLE: Record<string, Case> = {
-  'GET /api/customers': { url: () => '/api/customers?limit=1000', status: 200 },
-  'POST /api/customers': {
-    url: () => '/api/customers',
-    body: (ids) => ({ name: 'X', type: 'company', segment_id: ids.segment }),
-    status: 400,
-  },
-  'GET /api/customers/:id': byId('/api/customers/:customer'),
-  'PATCH /api/customers/:id': { ...byId('/api/customers/:customer'), body: () => ({ name: 'Taken over' }) },
-  'DELETE /api/customers/:id': byId('/api/customers/:customer'),
-  'POST /api/customers/:id/restore': byId('/api/customers/:customer/restore'),
-  'GET /api/contacts': { url: (ids) => `/api/contacts?customer_id=${ids.customer}`, status: 200 },
-  'POST /api/contacts': {
-    url: () => '/api/contacts',
-    body: (ids) => ({
-      customer_id: ids.customer,
-      first_name: 'E',
-      last_name: 'Ve',
-      email: 'eve@example.com',
-    }),
-    status: 400,
-  },
-  'GET /api/contacts/:id': byId('/api/contacts/:contact'),
-  'PATCH /api/contacts/:id': { ...byId('/api/contacts/:contact'), body: () => ({ first_name: 'Eve' }) },
-  'DELETE /api/contacts/:id': byId('/api/contacts/:contact'),
-  'GET /api/addresses': { url: (ids) => `/api/addresses?customer_id=${ids.customer}`, status: 200 },
-  'POST /api/addresses': {
-    url: () => '/api/addresses',
-    body: (ids) => ({
-      customer_id: ids.customer,
-      type: 'billing',
-      address_line1: '1 rue X',
-      city: 'Lyon',
-      postal_code: '69001',
-      country: 'FR',
-    }),
-    status: 400,
-  },
-  'GET /api/addresses/:id': byId('/api/addresses/:address'),
-  'PATCH /api/addresses/:id': { ...byId('/api/addresses/:address'), body: () => ({ city: 'Nowhere' }) },
-  'DELETE /api/addresses/:id': byId('/api/addresses/:address'),
-  'GET /api/segments': { url: () => '/api/segments?limit=1000', status: 200 },
-  'POST /api/segments': { url: () => '/api/segments', body: () => ({ name: 'Mine' }), status: 201 },
-  'GET /api/segments/:id': byId('/api/segments/:segment'),
-  'PATCH /api/segments/:id': { ...byId('/api/segments/:segment'), body: () => ({ name: 'Taken over' }) },
-  'DELETE /api/segments/:id': byId('/api/segments/:segment'),
-  'GET /api/tokens': { url: () => '/api/tokens?limit=1000', status: 200 },
-  'POST /api/tokens': { url: () => '/api/tokens', body: () => ({ name: 'Mine' }), status: 201 },
-  'DELETE /api/tokens/:id': byId('/api/tokens/:token'),
+/** What another workspace's token gets from a route, given the owner's sample of each resource. */
+function caseOf(route: RouteInfo, ids: Record<string, string>): Case {
+  const resource = RESOURCES.find((r) => r.name === route.resource)
+  if (!resource) throw new Error(`${route.method} ${route.url} belongs to no resource`)
+  const method = route.method as Case['method']
+  const key = `${route.method} ${route.url}`
+  if (route.url.includes(':id')) {
+    const id = ids[resource.name]
+    if (!id) throw new Error(`${resource.name} has no sample: its by-id routes cannot be checked`)
+    const body = method === 'PATCH' ? (resource.sample?.patch ?? {}) : undefined
+    return { route: key, method, url: route.url.replace(':id', id), ...(body ? { body } : {}), status: 404 }
+  }
+  if (method === 'GET') return { route: key, method, url: `${route.url}?limit=1000`, status: 200 }
+  if (method === 'POST' && resource.sample) {
+    const { intrusion } = resource.sample
+    return { route: key, method, url: route.url, body: intrusion.body(ids), status: intrusion.status }
+  }
+  throw new Error(`${key}: no isolation case can be derived; give its resource a sample`)
 }
 
 describe('workspace isolation', () => {
   let t: TestContext
   let owner: Awaited<ReturnType<typeof buildTenant>>
   let intruder: Awaited<ReturnType<typeof buildTenant>>
-  let ids: Ids
-  const SECRET_NAME = 'Owner-only Corp'
+  let ids: Record<string, string>
+  let cases: Case[]
 
   before(async () => {
     t = await buildTestApp()
     owner = await buildTenant(t.db)
     intruder = await buildTenant(t.db)
-    const c = await insertCustomer(t.db, owner.workspaceId, { name: SECRET_NAME, contacts: 1, addresses: 1 })
-    const seg = await t.app.inject({
-      method: 'POST',
-      url: '/api/segments',
-      headers: owner.auth,
-      payload: { name: 'Owner segment' },
-    })
-    ids = {
-      token: owner.id,
-      customer: c.id,
-      contact: c.contactIds[0]!,
-      address: c.addressIds[0]!,
-      segment: seg.json().data.id,
-    }
+    ids = await makeSamples(t.app, owner.auth)
+    cases = t.app.routeList.filter((r) => r.scope).map((r) => caseOf(r, ids))
   })
   after(() => t.close())
 
-  it('has a case for every route that needs a token', () => {
-    const routes = t.app.routeList.filter((r) => r.scope).map((r) => `${r.method} ${r.url}`)
-    assert.ok(routes.length >= 21)
-    const missing = routes.filter((r) => !(r in TABLE))
-    assert.deepEqual(missing, [], 'routes without an isolation case')
-    const stale = Object.keys(TABLE).filter((k) => !routes.includes(k))
-    assert.deepEqual(stale, [], 'cases for routes that no longer exist')
+  it('every API route belongs to a listed resource, and every listed resource has routes', () => {
+    const routes = t.app.routeList.filter((r) => r.scope)
+    assert.ok(routes.length >= 22)
+    const names = RESOURCES.map((r) => r.name)
+    const orphans = routes.filter((r) => !r.resource || !names.includes(r.resource))
+    assert.deepEqual(orphans, [], 'routes that no resource declares')
+    const idle = names.filter((name) => !routes.some((r) => r.resource === name))
+    assert.deepEqual(idle, [], 'resources without routes')
   })
 
-  for (const [route, c] of Object.entries(TABLE)) {
-    it(`${route} with another workspace's token reveals and changes nothing`, async () => {
-      const [method] = route.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE']
+  it('has a case for every route of every resource, and a sample of every resource that has writes', () => {
+    assert.equal(cases.length, t.app.routeList.filter((r) => r.scope).length)
+    for (const resource of RESOURCES) {
+      const writes = t.app.routeList.some((r) => r.resource === resource.name && r.method !== 'GET')
+      if (writes) assert.ok(ids[resource.name], `${resource.name} has writes but no sample`)
+    }
+  })
+
+  it("another workspace's token reveals and changes nothing, on every route", async () => {
+    const secrets = Object.values(ids)
+    for (const c of cases) {
       const res = await t.app.inject({
-        method,
-        url: c.url(ids),
+        method: c.method,
+        url: c.url,
         headers: intruder.auth,
-        ...(c.body ? { payload: c.body(ids) } : {}),
+        ...(c.body ? { payload: c.body } : {}),
       })
-      assert.equal(res.statusCode, c.status, res.body)
-      for (const id of Object.values(ids)) assert.ok(!res.body.includes(id), `${route} leaks ${id}`)
-      assert.ok(!res.body.includes(SECRET_NAME))
-      if (c.status === 404) assert.equal(res.json().code, 'not_found')
-    })
-  }
+      assert.equal(res.statusCode, c.status, `${c.route}: ${res.body}`)
+      for (const id of secrets) assert.ok(!res.body.includes(id), `${c.route} leaks ${id}`)
+      assert.ok(!res.body.includes('Owner-only Corp'), `${c.route} leaks the owner's customer`)
+      if (c.status === 404) assert.equal(res.json().code, 'not_found', c.route)
+    }
+  })
 
   it("leaves the owner's records whole", async () => {
-    const get = (url: string) => t.app.inject({ method: 'GET', url, headers: owner.auth })
-    const customer = (await get(`/api/customers/${ids.customer}`)).json().data
-    assert.equal(customer.name, SECRET_NAME)
-    assert.deepEqual(customer.contact_ids, [ids.contact])
-    assert.deepEqual(customer.address_ids, [ids.address])
-    assert.equal((await get(`/api/contacts/${ids.contact}`)).json().data.first_name, 'Ada')
-    assert.equal((await get(`/api/addresses/${ids.address}`)).json().data.city, 'Paris')
-    assert.equal((await get(`/api/segments/${ids.segment}`)).json().data.name, 'Owner segment')
-    const tokens = (await get('/api/tokens')).json().data.map((x: { id: string }) => x.id)
-    assert.ok(tokens.includes(ids.token), "the owner's token was not revoked")
+    for (const resource of RESOURCES) {
+      const id = ids[resource.name]
+      const list = t.app.routeList.find(
+        (r) => r.resource === resource.name && r.method === 'GET' && !r.url.includes(':'),
+      )
+      if (!id || !list) continue
+      const res = await t.app.inject({ method: 'GET', url: `${list.url}?limit=1000`, headers: owner.auth })
+      assert.equal(res.statusCode, 200)
+      const listed = res.json().data.map((x: { id: string }) => x.id)
+      assert.ok(listed.includes(id), `the owner's ${resource.name} sample is gone`)
+    }
+    const customer = await t.app.inject({
+      method: 'GET',
+      url: `/api/customers/${ids.customers}`,
+      headers: owner.auth,
+    })
+    assert.equal(customer.json().data.name, 'Owner-only Corp')
+    assert.deepEqual(customer.json().data.contact_ids, [ids.contacts])
+    assert.deepEqual(customer.json().data.address_ids, [ids.addresses])
   })
 })

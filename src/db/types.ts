@@ -122,6 +122,18 @@ export interface IdempotencyKeyTable {
   created_at: Timestamp
 }
 
+/** One write, as webhooks will deliver it: `customer.created` and the record as it then stood. */
+export interface EventTable {
+  id: string
+  workspace_id: string
+  /** `<group>.<event>`, as Qwoty names them: `customer.created`, `contact.deleted`. */
+  type: string
+  record_id: string
+  created_at: Timestamp
+  /** The record as the write left it (as it stood before, for a deletion): JSON text on SQLite. */
+  data: ColumnType<unknown, string, string>
+}
+
 export interface Database {
   workspaces: WorkspaceTable
   api_tokens: ApiTokenTable
@@ -131,4 +143,5 @@ export interface Database {
   contacts: ContactTable
   addresses: AddressTable
   idempotency_keys: IdempotencyKeyTable
+  events: EventTable
 }

@@ -1,4 +1,5 @@
 import { hash, randomBytes } from 'node:crypto'
+import { RESOURCES as DESCRIPTORS } from '../resources/index.ts'
 
 export const TOKEN_PREFIX = 'qwoty_'
 
@@ -11,11 +12,20 @@ export function hashSecret(secret: string): string {
   return hash('sha256', secret, 'hex')
 }
 
-export const RESOURCES = ['customers', 'contacts', 'addresses', 'segments', 'tokens'] as const
-export type Resource = (typeof RESOURCES)[number]
-export type Scope = `${Resource}:${'read' | 'write'}` | '*'
+/** The resources scopes name, from the list of resources: `customers`, `contacts`… */
+export const RESOURCES: readonly string[] = DESCRIPTORS.map((r) => r.name)
+export type Resource = string
+export type Scope = `${string}:${'read' | 'write'}` | '*'
 
-export const ALL_SCOPES: Scope[] = ['*', ...RESOURCES.flatMap((r) => [`${r}:read`, `${r}:write`] as Scope[])]
+/** Every scope: read and write of each resource (read only of a resource nobody writes), and '*'. */
+export const ALL_SCOPES: Scope[] = [
+  '*',
+  ...DESCRIPTORS.flatMap((r) =>
+    r.writable === false
+      ? [`${r.name}:read` as Scope]
+      : [`${r.name}:read` as Scope, `${r.name}:write` as Scope],
+  ),
+]
 
 export function isScope(value: string): value is Scope {
   return (ALL_SCOPES as string[]).includes(value)
@@ -44,13 +54,13 @@ export type Level = 'read' | 'write' | 'none'
 export function permissionsOf(scopes: readonly string[]): Record<Resource, Level> {
   const level = (resource: Resource): Level =>
     hasScope(scopes, `${resource}:write`) ? 'write' : hasScope(scopes, `${resource}:read`) ? 'read' : 'none'
-  return {
-    customers: level('customers'),
-    contacts: level('contacts'),
-    addresses: level('addresses'),
-    segments: level('segments'),
-    tokens: level('tokens'),
-  }
+  // A resource nobody writes is read at most, '*' included.
+  return Object.fromEntries(
+    DESCRIPTORS.map((r) => [
+      r.name,
+      r.writable === false && level(r.name) === 'write' ? 'read' : level(r.name),
+    ]),
+  )
 }
 
 /** The scopes that grant Qwoty-style permissions, in resource order; 'none' and omitted grant nothing. */

@@ -24,6 +24,7 @@ const STATUS = {
   internal_error: 500,
   not_implemented: 501,
   database_unavailable: 503,
+  write_contention: 503,
 } as const satisfies Record<string, number>
 
 export type ErrorCode = keyof typeof STATUS

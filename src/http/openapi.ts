@@ -57,8 +57,15 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 })
 
+/** What a route does with the shared headers, from its configuration (see kernel/routes.ts). */
+interface Conditional {
+  etag?: boolean
+  ifNoneMatch?: boolean
+  ifMatch?: boolean
+}
+
 /** Statuses the shared mechanisms add to an operation, beyond what its route declares. */
-function sharedStatuses(method: string, byId: boolean, hasBody: boolean): Record<string, string> {
+function sharedStatuses(method: string, conditional: Conditional, hasBody: boolean): Record<string, string> {
   const out: Record<string, string> = {}
   if (hasBody) {
     out['400'] = 'Invalid request: the body, a parameter or a header is malformed'
@@ -70,9 +77,7 @@ function sharedStatuses(method: string, byId: boolean, hasBody: boolean): Record
     out['409'] = 'Conflict: a request with this Idempotency-Key is still running, or the record is in use'
     out['422'] = 'This Idempotency-Key was used for a different request'
   }
-  if (byId && (method === 'PATCH' || method === 'DELETE')) {
-    out['412'] = 'If-Match no longer matches the record: nothing was written'
-  }
+  if (conditional.ifMatch) out['412'] = 'If-Match no longer matches the record: nothing was written'
   return out
 }
 
@@ -83,22 +88,29 @@ type Operation = {
   responses?: Record<string, { headers?: Record<string, unknown> }>
 }
 
-/** Adds the headers every operation shares, which no route schema repeats. */
-function declareHeaders(document: { paths?: Record<string, Record<string, Operation>> }) {
+/**
+ * Adds the headers every operation shares, which no route schema repeats: each as its route's
+ * configuration says it works, never guessed from its path.
+ */
+function declareHeaders(
+  document: { paths?: Record<string, Record<string, Operation>> },
+  conditionals: Map<string, Conditional>,
+) {
   for (const [path, item] of Object.entries(document.paths ?? {})) {
-    const byId = path.includes('{id}')
     for (const [method, op] of Object.entries(item)) {
       if (!op.responses) continue
       const secured = (op.security?.length ?? 0) > 0
       const m = method.toUpperCase()
+      const conditional = conditionals.get(`${m} ${path}`) ?? {}
       op.parameters ??= []
       const params = op.parameters
+      // Every write with a scope runs the idempotency hook (see http/idempotency.ts).
       if (secured && ['POST', 'PATCH', 'DELETE'].includes(m)) params.push(PARAMETERS.idempotencyKey)
-      if (secured && byId && ['PATCH', 'DELETE'].includes(m)) params.push(PARAMETERS.ifMatch)
-      if (secured && byId && m === 'GET') params.push(PARAMETERS.ifNoneMatch)
+      if (secured && conditional.ifMatch) params.push(PARAMETERS.ifMatch)
+      if (secured && conditional.ifNoneMatch) params.push(PARAMETERS.ifNoneMatch)
       if (secured) {
         for (const [status, description] of Object.entries(
-          sharedStatuses(m, byId, op.requestBody !== undefined),
+          sharedStatuses(m, conditional, op.requestBody !== undefined),
         )) {
           op.responses[status] ??= errorResponse(description) as never
         }
@@ -106,14 +118,13 @@ function declareHeaders(document: { paths?: Record<string, Record<string, Operat
       for (const [status, response] of Object.entries(op.responses)) {
         const headers: Record<string, unknown> = { 'X-Request-Id': RESPONSE_HEADERS['X-Request-Id'] }
         if (secured) Object.assign(headers, RESPONSE_HEADERS)
-        if (secured && status.startsWith('2') && !(m === 'DELETE') && (byId || m === 'POST'))
-          headers.ETag = ETAG
+        if (secured && status.startsWith('2') && conditional.etag) headers.ETag = ETAG
         if (secured && m !== 'GET') headers['Idempotent-Replayed'] = REPLAYED
         if (status === '429' || status === '503') headers['Retry-After'] = RETRY_AFTER
         if (status === '412') headers.ETag = header('The current ETag of the record')
         response.headers = { ...response.headers, ...headers }
       }
-      if (secured && byId && m === 'GET') {
+      if (secured && conditional.ifNoneMatch) {
         op.responses['304'] = {
           description: 'Not modified: the record still has the ETag given in If-None-Match',
         } as never
@@ -125,6 +136,8 @@ function declareHeaders(document: { paths?: Record<string, Record<string, Operat
 
 /** The OpenAPI 3.1 document at /api/openapi.json and its reference pages at /docs. */
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  // Each operation's conditional headers, as its route's configuration declares them.
+  const conditionals = new Map<string, Conditional>()
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -137,11 +150,15 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: ({ schema, url, route }) => {
-      const secured = Boolean((route.config as { scope?: string } | undefined)?.scope)
+      const config = route.config as { scope?: string; conditional?: Conditional } | undefined
+      const secured = Boolean(config?.scope)
+      const path = url.replace(/:(\w+)/g, '{$1}')
+      for (const method of [route.method].flat())
+        conditionals.set(`${method} ${path}`, config?.conditional ?? {})
       return { schema: { ...schema, security: secured ? [{ bearer: [] }] : [] } as typeof schema, url }
     },
     transformObject: (document) =>
-      declareHeaders((document as { openapiObject: never }).openapiObject) as never,
+      declareHeaders((document as { openapiObject: never }).openapiObject, conditionals) as never,
   })
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   registerDocsPages(app)

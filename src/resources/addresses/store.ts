@@ -1,13 +1,15 @@
 import type { Kysely, Selectable, Updateable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { idEquals, inTransaction, nowIso, toWireTime } from '../../db/dialect.ts'
+import { idEquals, nowIso } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import type { AddressTable, Database } from '../../db/types.ts'
-import { withVersion } from '../../http/conditional.ts'
-import { ApiError, notFound } from '../../http/errors.ts'
+import { ApiError } from '../../http/errors.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import type { Versioned } from '../../kernel/resource.ts'
+import { softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
+import type { WriteContext } from '../../kernel/write.ts'
 import { isContactOfCustomer, NO_SUCH_CUSTOMER, touchContacts } from '../contacts/store.ts'
-import { customerExists, deleteCustomerPart, touchCustomer } from '../customers/store.ts'
+import { customerExists, touchCustomer } from '../customers/store.ts'
 import type { Address, CreateAddressBody, UpdateAddressBody } from './schema.ts'
 
 export interface AddressFilters {
@@ -18,8 +20,8 @@ export interface AddressFilters {
 
 export const NO_SUCH_CONTACT = "Field 'contact_id' does not name a contact of this customer"
 
-export function toAddress(row: Selectable<AddressTable>): Address {
-  return withVersion(
+export function toAddress(row: Selectable<AddressTable>): Versioned<Address> {
+  return versioned(
     {
       id: row.id,
       workspace_id: row.workspace_id,
@@ -37,8 +39,7 @@ export function toAddress(row: Selectable<AddressTable>): Address {
       id_crm: row.id_crm,
       id_erp: row.id_erp,
       id_accounting: row.id_accounting,
-      created_at: toWireTime(row.created_at),
-      updated_at: toWireTime(row.updated_at),
+      ...stamps(row),
     },
     row.version,
   )
@@ -58,7 +59,7 @@ export async function findAddress(
   db: Kysely<Database>,
   workspaceId: string,
   id: string,
-): Promise<Address | undefined> {
+): Promise<Versioned<Address> | undefined> {
   const [row] = await addressById(db, { workspaceId, id: id.toLowerCase() })
   return row && toAddress(row)
 }
@@ -79,7 +80,7 @@ export async function listAddresses(
   if (filters.type) query = query.where('t.type', '=', filters.type)
   if (filters.country) query = query.where('t.country', '=', filters.country.toUpperCase())
   const result = await paginate(query, page)
-  return { ...result, rows: result.rows.map(toAddress) }
+  return { ...result, rows: result.rows.map((row) => toAddress(row).value) }
 }
 
 /** The customer's live addresses, oldest first (for ?expand=addresses). */
@@ -97,7 +98,7 @@ export async function listAddressesOfCustomer(
     .orderBy('created_at')
     .orderBy('id')
     .execute()
-  return rows.map(toAddress)
+  return rows.map((row) => toAddress(row).value)
 }
 
 function invalid(details: string[]): ApiError {
@@ -107,50 +108,44 @@ function invalid(details: string[]): ApiError {
 // Writes lock rows in one order, customer → contact → address, as deleting a customer does: no deadlocks.
 
 /** Creates an address of a live customer of the workspace; the customer's address_ids change with it. */
-export function createAddress(
-  db: Kysely<Database>,
-  workspaceId: string,
-  input: CreateAddressBody,
-): Promise<Address> {
-  return inTransaction(db, async (trx) => {
-    const at = nowIso()
-    const customerId = input.customer_id.toLowerCase()
-    const contactId = input.contact_id?.toLowerCase() ?? null
-    // Touched first: the customer's row lock makes the check below see a concurrent delete.
-    await touchCustomer(trx, workspaceId, customerId, at)
-    const problems: string[] = []
-    if (!(await customerExists(trx, workspaceId, customerId))) problems.push(NO_SUCH_CUSTOMER)
-    if (contactId && !(await isContactOfCustomer(trx, workspaceId, customerId, contactId))) {
-      problems.push(NO_SUCH_CONTACT)
-    }
-    if (problems.length) throw invalid(problems)
-    const row = await trx
-      .insertInto('addresses')
-      .values({
-        id: uuidv7(),
-        workspace_id: workspaceId,
-        customer_id: customerId,
-        contact_id: contactId,
-        type: input.type,
-        name: input.name ?? null,
-        address_line1: input.address_line1.trim(),
-        address_line2: input.address_line2 ?? null,
-        city: input.city.trim(),
-        state: input.state ?? null,
-        postal_code: input.postal_code.trim(),
-        country: input.country.toUpperCase(),
-        comment: input.comment ?? null,
-        id_crm: input.id_crm ?? null,
-        id_erp: input.id_erp ?? null,
-        id_accounting: input.id_accounting ?? null,
-        created_at: at,
-        updated_at: at,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    await touchContacts(trx, workspaceId, [contactId], at)
-    return toAddress(row)
-  })
+export async function createAddress({ trx, workspaceId }: WriteContext, input: CreateAddressBody) {
+  const at = nowIso()
+  const customerId = input.customer_id.toLowerCase()
+  const contactId = input.contact_id?.toLowerCase() ?? null
+  // Touched first: the customer's row lock makes the check below see a concurrent delete.
+  await touchCustomer(trx, workspaceId, customerId, at)
+  const problems: string[] = []
+  if (!(await customerExists(trx, workspaceId, customerId))) problems.push(NO_SUCH_CUSTOMER)
+  if (contactId && !(await isContactOfCustomer(trx, workspaceId, customerId, contactId))) {
+    problems.push(NO_SUCH_CONTACT)
+  }
+  if (problems.length) throw invalid(problems)
+  const id = uuidv7()
+  await trx
+    .insertInto('addresses')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      customer_id: customerId,
+      contact_id: contactId,
+      type: input.type,
+      name: input.name ?? null,
+      address_line1: input.address_line1.trim(),
+      address_line2: input.address_line2 ?? null,
+      city: input.city.trim(),
+      state: input.state ?? null,
+      postal_code: input.postal_code.trim(),
+      country: input.country.toUpperCase(),
+      comment: input.comment ?? null,
+      id_crm: input.id_crm ?? null,
+      id_erp: input.id_erp ?? null,
+      id_accounting: input.id_accounting ?? null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  await touchContacts(trx, workspaceId, [contactId], at)
+  return id
 }
 
 function addressChanges(patch: UpdateAddressBody): Updateable<AddressTable> {
@@ -165,75 +160,48 @@ function addressChanges(patch: UpdateAddressBody): Updateable<AddressTable> {
 }
 
 /**
- * Changes the fields given (null clears); throws 404 unless the address is live, 400 unless a contact_id
- * given names a live contact of the address's customer.
+ * Changes the fields given (null clears); false unless the address is live, 400 unless a contact_id given
+ * names a live contact of the address's customer.
  */
 export async function updateAddress(
-  db: Kysely<Database>,
-  workspaceId: string,
+  { trx, workspaceId }: WriteContext,
   id: string,
   patch: UpdateAddressBody,
-): Promise<Address> {
+): Promise<boolean> {
   const changes = addressChanges(patch)
-  if (Object.keys(changes).length === 0) {
-    const address = await findAddress(db, workspaceId, id)
-    if (!address) throw notFound('Address')
-    return address
+  const current = await trx
+    .selectFrom('addresses')
+    .select(['customer_id', 'contact_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  if (!current) return false
+  if (
+    changes.contact_id &&
+    !(await isContactOfCustomer(trx, workspaceId, current.customer_id, changes.contact_id))
+  ) {
+    throw invalid([NO_SUCH_CONTACT])
   }
-  const addressId = id.toLowerCase()
-  return inTransaction(db, async (trx) => {
-    const current = await trx
-      .selectFrom('addresses')
-      .select(['customer_id', 'contact_id'])
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', addressId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    if (!current) throw notFound('Address')
-    if (
-      changes.contact_id &&
-      !(await isContactOfCustomer(trx, workspaceId, current.customer_id, changes.contact_id))
-    ) {
-      throw invalid([NO_SUCH_CONTACT])
-    }
-    const at = nowIso()
-    if (changes.contact_id !== undefined && changes.contact_id !== current.contact_id) {
-      await touchContacts(trx, workspaceId, [current.contact_id, changes.contact_id], at)
-    }
-    const updated = await trx
-      .updateTable('addresses')
-      .set({ ...changes, updated_at: at })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', addressId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    if (Number(updated.numUpdatedRows) === 0) throw notFound('Address')
-    // Read back rather than RETURNING: on SQLite, RETURNING misses the version the trigger bumps.
-    const row = await trx
-      .selectFrom('addresses')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', addressId)
-      .executeTakeFirstOrThrow()
-    return toAddress(row)
-  })
+  const at = nowIso()
+  if (changes.contact_id !== undefined && changes.contact_id !== current.contact_id) {
+    await touchContacts(trx, workspaceId, [current.contact_id, changes.contact_id], at)
+  }
+  return updateLive(trx, 'addresses', workspaceId, id, changes, { softDeleted: true, at })
 }
 
-/** Soft-deletes a live address (404 otherwise); the customer's address_ids change with it. */
-export function deleteAddress(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
-  return inTransaction(db, async (trx) => {
-    const addressId = id.toLowerCase()
-    const address = await trx
-      .selectFrom('addresses')
-      .select(['customer_id', 'contact_id'])
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', addressId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    if (!address) throw notFound('Address')
-    const at = nowIso()
-    await touchCustomer(trx, workspaceId, address.customer_id, at)
-    await touchContacts(trx, workspaceId, [address.contact_id], at)
-    await deleteCustomerPart(trx, 'addresses', workspaceId, addressId, at)
-  })
+/** Soft-deletes a live address (false otherwise); the customer's address_ids change with it. */
+export async function deleteAddress({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
+  const address = await trx
+    .selectFrom('addresses')
+    .select(['customer_id', 'contact_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  if (!address) return false
+  const at = nowIso()
+  await touchCustomer(trx, workspaceId, address.customer_id, at)
+  await touchContacts(trx, workspaceId, [address.contact_id], at)
+  return softDeleteLive(trx, 'addresses', workspaceId, id, at)
 }

@@ -3,20 +3,20 @@ import { v7 as uuidv7 } from 'uuid'
 import {
   containsIgnoreCase,
   idEquals,
-  inTransaction,
   isPostgres,
   jsonArrayFrom,
   nowIso,
   parseJsonArray,
-  toWireTime,
 } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import type { ContactTable, Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
-import { withVersion } from '../../http/conditional.ts'
-import { ApiError, notFound } from '../../http/errors.ts'
+import { ApiError } from '../../http/errors.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
-import { customerExists, deleteCustomerPart, touchCustomer } from '../customers/store.ts'
+import type { Versioned } from '../../kernel/resource.ts'
+import { softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
+import type { WriteContext } from '../../kernel/write.ts'
+import { customerExists, touchCustomer } from '../customers/store.ts'
 import type { Contact, CreateContactBody, UpdateContactBody } from './schema.ts'
 
 export interface ContactFilters {
@@ -29,8 +29,8 @@ type Role = Contact['role'][number]
 
 export const NO_SUCH_CUSTOMER = "Field 'customer_id' does not name a customer of this workspace"
 
-export function toContact(row: Selectable<ContactTable>, addressIds: string[]): Contact {
-  return withVersion(
+export function toContact(row: Selectable<ContactTable>, addressIds: string[]): Versioned<Contact> {
+  return versioned(
     {
       id: row.id,
       workspace_id: row.workspace_id,
@@ -44,8 +44,7 @@ export function toContact(row: Selectable<ContactTable>, addressIds: string[]): 
       id_erp: row.id_erp,
       id_accounting: row.id_accounting,
       address_ids: addressIds,
-      created_at: toWireTime(row.created_at),
-      updated_at: toWireTime(row.updated_at),
+      ...stamps(row),
     },
     row.version,
   )
@@ -78,7 +77,7 @@ export async function findContact(
   db: Kysely<Database>,
   workspaceId: string,
   id: string,
-): Promise<Contact | undefined> {
+): Promise<Versioned<Contact> | undefined> {
   const [row] = await contactWithAddresses(db, { workspaceId, id: id.toLowerCase() })
   return (
     row &&
@@ -120,7 +119,7 @@ async function withAddressIds(
     workspaceId,
     rows.map((r) => r.id),
   )
-  return rows.map((row) => toContact(row, ids.get(row.id) ?? []))
+  return rows.map((row) => toContact(row, ids.get(row.id) ?? []).value)
 }
 
 /** A page of the workspace's live contacts, oldest first. */
@@ -195,40 +194,34 @@ export async function isContactOfCustomer(
 // Writes lock rows in one order, customer → contact → address, as deleting a customer does: no deadlocks.
 
 /** Creates a contact of a live customer of the workspace; the customer's contact_ids change with it. */
-export function createContact(
-  db: Kysely<Database>,
-  workspaceId: string,
-  input: CreateContactBody,
-): Promise<Contact> {
-  return inTransaction(db, async (trx) => {
-    const at = nowIso()
-    const customerId = input.customer_id.toLowerCase()
-    // Touched first: the customer's row lock makes the check below see a concurrent delete.
-    await touchCustomer(trx, workspaceId, customerId, at)
-    if (!(await customerExists(trx, workspaceId, customerId))) {
-      throw new ApiError('validation_failed', 'Validation error', [NO_SUCH_CUSTOMER])
-    }
-    const row = await trx
-      .insertInto('contacts')
-      .values({
-        id: uuidv7(),
-        workspace_id: workspaceId,
-        customer_id: customerId,
-        first_name: input.first_name.trim(),
-        last_name: input.last_name.trim(),
-        email: input.email.trim(),
-        phone: input.phone ?? null,
-        role: (input.role ?? []).join(','),
-        id_crm: input.id_crm ?? null,
-        id_erp: input.id_erp ?? null,
-        id_accounting: input.id_accounting ?? null,
-        created_at: at,
-        updated_at: at,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    return toContact(row, [])
-  })
+export async function createContact({ trx, workspaceId }: WriteContext, input: CreateContactBody) {
+  const at = nowIso()
+  const customerId = input.customer_id.toLowerCase()
+  // Touched first: the customer's row lock makes the check below see a concurrent delete.
+  await touchCustomer(trx, workspaceId, customerId, at)
+  if (!(await customerExists(trx, workspaceId, customerId))) {
+    throw new ApiError('validation_failed', 'Validation error', [NO_SUCH_CUSTOMER])
+  }
+  const id = uuidv7()
+  await trx
+    .insertInto('contacts')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      customer_id: customerId,
+      first_name: input.first_name.trim(),
+      last_name: input.last_name.trim(),
+      email: input.email.trim(),
+      phone: input.phone ?? null,
+      role: (input.role ?? []).join(','),
+      id_crm: input.id_crm ?? null,
+      id_erp: input.id_erp ?? null,
+      id_accounting: input.id_accounting ?? null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  return id
 }
 
 function contactChanges(patch: UpdateContactBody): Updateable<ContactTable> {
@@ -244,66 +237,35 @@ function contactChanges(patch: UpdateContactBody): Updateable<ContactTable> {
   return set
 }
 
-/** Changes the fields given (null clears, role is replaced whole); throws 404 unless the contact is live. */
-export async function updateContact(
-  db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-  patch: UpdateContactBody,
-): Promise<Contact> {
-  const changes = contactChanges(patch)
-  if (Object.keys(changes).length === 0) {
-    const contact = await findContact(db, workspaceId, id)
-    if (!contact) throw notFound('Contact')
-    return contact
-  }
-  return inTransaction(db, async (trx) => {
-    const updated = await trx
-      .updateTable('contacts')
-      .set({ ...changes, updated_at: nowIso() })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id.toLowerCase())
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    if (Number(updated.numUpdatedRows) === 0) throw notFound('Contact')
-    // Read back rather than RETURNING: on SQLite, RETURNING misses the version the trigger bumps.
-    const row = await trx
-      .selectFrom('contacts')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id.toLowerCase())
-      .executeTakeFirstOrThrow()
-    const [contact] = await withAddressIds(trx, workspaceId, [row])
-    return contact!
-  })
+/** Changes the fields given (null clears, role is replaced whole); false unless the contact is live. */
+export function updateContact({ trx, workspaceId }: WriteContext, id: string, patch: UpdateContactBody) {
+  return updateLive(trx, 'contacts', workspaceId, id, contactChanges(patch), { softDeleted: true })
 }
 
 /**
- * Soft-deletes a live contact (404 otherwise) and unlinks it from its live addresses; the customer's
+ * Soft-deletes a live contact (false otherwise) and unlinks it from its live addresses; the customer's
  * contact_ids change with it.
  */
-export function deleteContact(db: Kysely<Database>, workspaceId: string, id: string): Promise<void> {
-  return inTransaction(db, async (trx) => {
-    const contactId = id.toLowerCase()
-    const contact = await trx
-      .selectFrom('contacts')
-      .select('customer_id')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', contactId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    if (!contact) throw notFound('Contact')
-    const at = nowIso()
-    await touchCustomer(trx, workspaceId, contact.customer_id, at)
-    await deleteCustomerPart(trx, 'contacts', workspaceId, contactId, at)
-    await trx
-      .updateTable('addresses')
-      .set({ contact_id: null, updated_at: at })
-      .where('workspace_id', '=', workspaceId)
-      .where('contact_id', '=', contactId)
-      .where('deleted_at', 'is', null)
-      .execute()
-  })
+export async function deleteContact({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
+  const contact = await trx
+    .selectFrom('contacts')
+    .select('customer_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  if (!contact) return false
+  const at = nowIso()
+  await touchCustomer(trx, workspaceId, contact.customer_id, at)
+  if (!(await softDeleteLive(trx, 'contacts', workspaceId, id, at))) return false
+  await trx
+    .updateTable('addresses')
+    .set({ contact_id: null, updated_at: at })
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', id)
+    .where('deleted_at', 'is', null)
+    .execute()
+  return true
 }
 
 /** Marks contacts as changed: the addresses linked to a contact are part of what it shows. */

@@ -10,6 +10,7 @@ import {
 } from '../../../test/helpers.ts'
 import { connect, type Db } from '../../db/connect.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
+import { runWrite } from '../../kernel/write.ts'
 import { createContact } from '../contacts/store.ts'
 import { updateCustomer } from './store.ts'
 
@@ -76,19 +77,24 @@ describe('GET /api/customers/{id} served again', () => {
     const { id } = await insertCustomer(t.db, tenant.workspaceId, { name: 'Before' })
     const first = await get(id)
     await get(id)
-    assert.equal(await updateCustomer(other.kysely, tenant.workspaceId, id, { name: 'After' }), true)
+    assert.equal(
+      await runWrite(other.kysely, tenant.workspaceId, (w) => updateCustomer(w, id, { name: 'After' })),
+      true,
+    )
     const renamed = await get(id)
     assert.equal(renamed.json().data.name, 'After')
     assert.notEqual(renamed.headers.etag, first.headers.etag)
 
-    const contact = await createContact(other.kysely, tenant.workspaceId, {
-      customer_id: id,
-      first_name: 'Ada',
-      last_name: 'Lovelace',
-      email: 'ada@example.com',
-    })
+    const contact = await runWrite(other.kysely, tenant.workspaceId, (w) =>
+      createContact(w, {
+        customer_id: id,
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        email: 'ada@example.com',
+      }),
+    )
     const listed = await get(id)
-    assert.deepEqual(listed.json().data.contact_ids, [contact.id])
+    assert.deepEqual(listed.json().data.contact_ids, [contact])
     assert.notEqual(listed.headers.etag, renamed.headers.etag)
     assert.equal(listed.json().data.name, 'After')
   })

@@ -3,15 +3,15 @@ import type { Kysely } from 'kysely'
 import Type from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { requireScope } from '../../http/auth.ts'
-import { recordSender, underPrecondition } from '../../http/conditional.ts'
 import { ApiError, notFound, orNotFound } from '../../http/errors.ts'
-import { Page, pageBody } from '../../http/pagination.ts'
-import { acceptReadOnly } from '../../http/read-only.ts'
-import { Deleted, errors, IdParams, Success, Warnings } from '../../http/schemas.ts'
+import { errors, IdParams, Success, Warnings } from '../../http/schemas.ts'
+import { declareRoutes, digestTag, recordSender, routeConfig, tagOf } from '../../kernel/routes.ts'
+import { answerWrite } from '../../kernel/write.ts'
 import { Address } from '../addresses/schema.ts'
 import { listAddressesOfCustomer } from '../addresses/store.ts'
 import { Contact } from '../contacts/schema.ts'
 import { listContactsOfCustomer } from '../contacts/store.ts'
+import { customers } from './resource.ts'
 import {
   CUSTOMER_READ_ONLY,
   Customer,
@@ -46,68 +46,70 @@ const CustomerExpanded = Type.Object(
   { title: 'Customer' },
 )
 
+/** The warnings of a customer write, beside its data when there are any. */
+const warned = (warnings: string[]) => (warnings.length ? { warnings } : {})
+
 export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = async (app, { db }) => {
+  declareRoutes(app, db, customers, {
+    path: '/api/customers',
+    tag: 'Customers',
+    item: Customer,
+    find: findCustomer,
+    list: {
+      summary: 'List customers',
+      description:
+        'Customers of the workspace, oldest first, by keyset pages. With `updated_since`, ordered by `updated_at` ' +
+        'then id: keep the last page’s greatest `updated_at` to sync incrementally.',
+      query: CustomerListQuery,
+      fetch: listCustomers,
+    },
+    create: {
+      summary: 'Create a customer',
+      description:
+        'Creates a customer with its tax identifiers. Contacts and addresses are created with their own endpoints.',
+      body: CustomerCreate,
+      response: CustomerWritten,
+      extras: async (db, workspaceId, body) => warned(await checkCustomerWrite(db, workspaceId, body)),
+      write: (w, body) => writingCustomer(() => createCustomer(w, body)),
+    },
+    update: {
+      summary: 'Update a customer',
+      description:
+        'Partial update: omitted fields are unchanged, null clears a nullable field, `tax_ids` replaces the ' +
+        'whole list (`[]` empties it). Answers the full customer.',
+      body: CustomerPatch,
+      response: CustomerWritten,
+      readOnly: CUSTOMER_READ_ONLY,
+      extras: async (db, workspaceId, patch, id) =>
+        warned(await checkCustomerWrite(db, workspaceId, patch, id)),
+      write: (w, id, patch) => writingCustomer(() => updateCustomer(w, id, patch)),
+    },
+    remove: {
+      summary: 'Delete a customer',
+      description:
+        'Soft delete: the customer, its contacts and its addresses disappear from every read at once. ' +
+        `POST /api/customers/{id}/restore brings them back for ${RESTORE_WINDOW_DAYS} days.`,
+      message: 'Customer deleted successfully',
+      write: deleteCustomer,
+    },
+  })
+
   // A customer served again from the read cache is sent as the bytes it was serialised to the first time.
   const sendCustomer = recordSender()
+  const sendExpanded = recordSender()
   const load = (workspaceId: string, id: string) => orNotFound(findCustomer(db, workspaceId, id), 'Customer')
-
-  app.get(
-    '/api/customers',
-    {
-      config: { scope: 'customers:read' },
-      schema: {
-        tags: ['Customers'],
-        summary: 'List customers',
-        description:
-          'Customers of the workspace, oldest first, by keyset pages. With `updated_since`, ordered by `updated_at` ' +
-          'then id: keep the last page’s greatest `updated_at` to sync incrementally.',
-        querystring: CustomerListQuery,
-        response: {
-          200: Page(Customer),
-          ...errors('invalid_parameter', 'unknown_parameter', 'invalid_token'),
-        },
-      },
-    },
-    async (request) => {
-      const page = await listCustomers(db, request.auth.workspaceId, request.query)
-      return pageBody(page)
-    },
-  )
-
-  app.post(
-    '/api/customers',
-    {
-      config: { scope: 'customers:write' },
-      schema: {
-        tags: ['Customers'],
-        summary: 'Create a customer',
-        description:
-          'Creates a customer with its tax identifiers. Contacts and addresses are created with their own endpoints.',
-        body: CustomerCreate,
-        response: { 201: CustomerWritten, ...errors('validation_failed', 'invalid_json', 'invalid_token') },
-      },
-    },
-    async (request, reply) => {
-      const { workspaceId } = request.auth
-      const warnings = await checkCustomerWrite(db, workspaceId, request.body)
-      const id = await writingCustomer(() => createCustomer(db, workspaceId, request.body))
-      const data = await load(workspaceId, id)
-      return reply
-        .status(201)
-        .send({ success: true as const, data, ...(warnings.length ? { warnings } : {}) })
-    },
-  )
 
   app.get(
     '/api/customers/:id',
     {
-      config: { scope: 'customers:read', noun: 'Customer' },
+      config: routeConfig(customers, 'read', { etag: true, ifNoneMatch: true }),
       schema: {
         tags: ['Customers'],
         summary: 'Get a customer',
         description:
           'Retrieve a specific customer by ID, including their legal identifiers. `?expand=contacts,addresses` ' +
-          'adds the full contacts and addresses (needs contacts:read and addresses:read).',
+          'adds the full contacts and addresses (needs contacts:read and addresses:read); that answer carries ' +
+          'a weak ETag of everything it shows.',
         params: IdParams,
         querystring: CustomerQuery,
         response: {
@@ -119,85 +121,28 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
     async (request, reply) => {
       const { workspaceId } = request.auth
       if (request.query.expand === undefined) {
-        return sendCustomer(request, reply, await load(workspaceId, request.params.id))
+        const customer = await load(workspaceId, request.params.id)
+        return sendCustomer(request, reply, customer.value, tagOf(customers, customer))
       }
       const expand = new Set(request.query.expand.split(','))
       if (expand.has('contacts')) requireScope(request, 'contacts:read')
       if (expand.has('addresses')) requireScope(request, 'addresses:read')
-      const customer = await load(workspaceId, request.params.id)
+      const customer = (await load(workspaceId, request.params.id)).value
       const [contacts, addresses] = await Promise.all([
         expand.has('contacts') ? listContactsOfCustomer(db, workspaceId, customer.id) : undefined,
         expand.has('addresses') ? listAddressesOfCustomer(db, workspaceId, customer.id) : undefined,
       ])
-      return { success: true as const, data: { ...customer, contacts, addresses } }
-    },
-  )
-
-  app.patch(
-    '/api/customers/:id',
-    {
-      config: { scope: 'customers:write', noun: 'Customer' },
-      schema: {
-        tags: ['Customers'],
-        summary: 'Update a customer',
-        description:
-          'Partial update: omitted fields are unchanged, null clears a nullable field, `tax_ids` replaces the ' +
-          'whole list (`[]` empties it). Answers the full customer.',
-        params: IdParams,
-        body: CustomerPatch,
-        response: {
-          200: CustomerWritten,
-          ...errors('validation_failed', 'invalid_parameter', 'invalid_json', 'invalid_token', 'not_found'),
-        },
-      },
-    },
-    async (request) => {
-      const { workspaceId } = request.auth
-      const { id } = request.params
-      // Another workspace's customer is a 404 before any check of the body can say anything about it.
-      const current = await load(workspaceId, id)
-      const patch = await acceptReadOnly(request.body, CUSTOMER_READ_ONLY, async () => current)
-      const warnings = await checkCustomerWrite(db, workspaceId, patch, id)
-      const updated = await underPrecondition(db, request, { table: 'customers', workspaceId, id }, (trx) =>
-        writingCustomer(() => updateCustomer(trx, workspaceId, id, patch)),
-      )
-      if (!updated) {
-        throw notFound('Customer')
-      }
-      const data = await load(workspaceId, id)
-      return { success: true as const, data, ...(warnings.length ? { warnings } : {}) }
-    },
-  )
-
-  app.delete(
-    '/api/customers/:id',
-    {
-      config: { scope: 'customers:write', noun: 'Customer' },
-      schema: {
-        tags: ['Customers'],
-        summary: 'Delete a customer',
-        description:
-          'Soft delete: the customer, its contacts and its addresses disappear from every read at once. ' +
-          `POST /api/customers/{id}/restore brings them back for ${RESTORE_WINDOW_DAYS} days.`,
-        params: IdParams,
-        response: { 200: Deleted, ...errors('invalid_parameter', 'invalid_token', 'not_found') },
-      },
-    },
-    async (request) => {
-      const { workspaceId } = request.auth
-      const { id } = request.params
-      const deleted = await underPrecondition(db, request, { table: 'customers', workspaceId, id }, (trx) =>
-        deleteCustomer(trx, workspaceId, id),
-      )
-      if (!deleted) throw notFound('Customer')
-      return { success: true as const, message: 'Customer deleted successfully' }
+      const data = { ...customer, contacts, addresses }
+      // Made of several records: its ETag is a digest of what it shows, so any change to one of them moves it.
+      const etag = digestTag(JSON.stringify(data))
+      return sendExpanded(request, reply, data, etag)
     },
   )
 
   app.post(
     '/api/customers/:id/restore',
     {
-      config: { scope: 'customers:write', noun: 'Customer' },
+      config: routeConfig(customers, 'write', { etag: true }),
       schema: {
         tags: ['Customers'],
         summary: 'Restore a deleted customer',
@@ -211,17 +156,21 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
         },
       },
     },
-    async (request) => {
-      const { workspaceId } = request.auth
-      const outcome = await restoreCustomer(db, workspaceId, request.params.id)
-      if (outcome === 'not_found') throw notFound('Customer')
-      if (outcome === 'expired') {
-        throw new ApiError(
-          'conflict',
-          `Customer was deleted more than ${RESTORE_WINDOW_DAYS} days ago and can no longer be restored`,
-        )
-      }
-      return { success: true as const, data: await load(workspaceId, request.params.id) }
+    async (request, reply) => {
+      const { id } = request.params
+      return answerWrite(db, request, reply, { resource: customers }, async (w) => {
+        const outcome = await restoreCustomer(w, id)
+        if (outcome === 'not_found') throw notFound('Customer')
+        if (outcome === 'expired') {
+          throw new ApiError(
+            'conflict',
+            `Customer was deleted more than ${RESTORE_WINDOW_DAYS} days ago and can no longer be restored`,
+          )
+        }
+        const restored = await orNotFound(findCustomer(w.trx, w.workspaceId, id), 'Customer')
+        if (outcome === 'restored') w.emit(customers, 'restored', id, restored.value)
+        return { body: { success: true, data: restored.value }, version: restored.version }
+      })
     },
   )
 }

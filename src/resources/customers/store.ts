@@ -1,22 +1,15 @@
 import { type Expression, type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import {
-  containsIgnoreCase,
-  idEquals,
-  inTransaction,
-  jsonArrayFrom,
-  nowIso,
-  parseJsonArray,
-  toWireTime,
-} from '../../db/dialect.ts'
+import { containsIgnoreCase, idEquals, jsonArrayFrom, nowIso, parseJsonArray } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import { isRevalidated, revalidatedCache, versionedCache } from '../../db/read-cache.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
-import { withVersion } from '../../http/conditional.ts'
-import { notFound } from '../../http/errors.ts'
 import { type PageResult, paginate } from '../../http/pagination.ts'
+import type { Versioned } from '../../kernel/resource.ts'
+import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import type { WriteContext } from '../../kernel/write.ts'
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
 /** How long a deleted customer can be restored, and after which `quoin purge` removes it by default. */
@@ -74,8 +67,8 @@ function selectCustomers(db: Kysely<Database>) {
 
 type CustomerRow = Awaited<ReturnType<ReturnType<typeof selectCustomers>['execute']>>[number]
 
-export function toCustomer(row: CustomerRow): Customer {
-  return withVersion(
+export function toCustomer(row: CustomerRow): Versioned<Customer> {
+  return versioned(
     {
       id: row.id,
       workspace_id: row.workspace_id,
@@ -89,8 +82,7 @@ export function toCustomer(row: CustomerRow): Customer {
       id_accounting: row.id_accounting,
       contact_ids: parseJsonArray(row.contacts).map((c) => c.id),
       address_ids: parseJsonArray(row.addresses).map((a) => a.id),
-      created_at: toWireTime(row.created_at),
-      updated_at: toWireTime(row.updated_at),
+      ...stamps(row),
     },
     row.version,
   )
@@ -116,8 +108,8 @@ const customerById = prepared((db, p: { workspaceId: string; id: string; known: 
     .where('t.deleted_at', 'is', null),
 )
 
-const cache = versionedCache<Customer>()
-const held = revalidatedCache<Customer>()
+const cache = versionedCache<Versioned<Customer>>()
+const held = revalidatedCache<Versioned<Customer>>()
 
 /** The customer, or only its version when that is `known` (-1, no version, always reads it whole). */
 async function readCustomer(db: Kysely<Database>, workspaceId: string, id: string, known: number) {
@@ -133,7 +125,7 @@ export function findCustomer(
   db: Kysely<Database>,
   workspaceId: string,
   id: string,
-): Promise<Customer | undefined> {
+): Promise<Versioned<Customer> | undefined> {
   const key = `${workspaceId}/${id}`
   if (isRevalidated(db)) return held(db, key, (known) => readCustomer(db, workspaceId, id, known))
   return cache(db, key, async () => (await readCustomer(db, workspaceId, id, -1))?.value)
@@ -176,7 +168,7 @@ export async function listCustomers(
     filters,
     filters.updated_since !== undefined ? 'updated_at' : 'created_at',
   )
-  return { ...page, rows: page.rows.map(toCustomer) } as PageResult<Customer>
+  return { ...page, rows: page.rows.map((row) => toCustomer(row).value) } as PageResult<Customer>
 }
 
 function taxIdsOf(eb: CustomerScope) {
@@ -217,88 +209,70 @@ async function replaceTaxIds(
     .execute()
 }
 
-/** Creates the customer with its tax ids, in one transaction; returns its id. */
-export async function createCustomer(db: Kysely<Database>, workspaceId: string, input: CustomerCreate) {
+/** Creates the customer with its tax ids; returns its id. */
+export async function createCustomer({ trx, workspaceId }: WriteContext, input: CustomerCreate) {
   const id = uuidv7()
   const at = nowIso()
-  await inTransaction(db, async (trx) => {
-    await trx
-      .insertInto('customers')
-      .values({
-        id,
-        workspace_id: workspaceId,
-        name: input.name.trim(),
-        type: input.type,
-        segment_id: input.segment_id?.toLowerCase() ?? null,
-        logo: input.logo ?? null,
-        id_crm: input.id_crm ?? null,
-        id_erp: input.id_erp ?? null,
-        id_accounting: input.id_accounting ?? null,
-        created_at: at,
-        updated_at: at,
-      })
-      .execute()
-    await replaceTaxIds(trx, workspaceId, id, input.tax_ids ?? [])
-  })
+  await trx
+    .insertInto('customers')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      name: input.name.trim(),
+      type: input.type,
+      segment_id: input.segment_id?.toLowerCase() ?? null,
+      logo: input.logo ?? null,
+      id_crm: input.id_crm ?? null,
+      id_erp: input.id_erp ?? null,
+      id_accounting: input.id_accounting ?? null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  await replaceTaxIds(trx, workspaceId, id, input.tax_ids ?? [])
   return id
 }
 
 /** Applies a partial update: omitted fields stay, null clears, tax_ids replaces the list. False if absent. */
 export async function updateCustomer(
-  db: Kysely<Database>,
-  workspaceId: string,
+  { trx, workspaceId }: WriteContext,
   id: string,
   patch: CustomerPatch,
 ): Promise<boolean> {
   const { tax_ids, ...fields } = patch
-  if (Object.keys(patch).length === 0) return customerExists(db, workspaceId, id)
   const set = {
     ...fields,
     ...(fields.name !== undefined ? { name: fields.name.trim() } : {}),
     ...(fields.segment_id ? { segment_id: fields.segment_id.toLowerCase() } : {}),
-    updated_at: nowIso(),
   }
-  return inTransaction(db, async (trx) => {
-    const result = await trx
-      .updateTable('customers')
-      .set(set)
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    if (Number(result.numUpdatedRows) === 0) return false
-    if (tax_ids !== undefined) await replaceTaxIds(trx, workspaceId, id, tax_ids)
-    return true
-  })
+  // A change of tax ids alone still marks the customer as changed.
+  const changes = tax_ids !== undefined && Object.keys(set).length === 0 ? { updated_at: nowIso() } : set
+  if (!(await updateLive(trx, 'customers', workspaceId, id, changes, { softDeleted: true }))) return false
+  if (tax_ids !== undefined) await replaceTaxIds(trx, workspaceId, id, tax_ids)
+  return true
 }
 
 /** Soft-deletes the customer with its live contacts and addresses, as one deletion. False if absent. */
-export async function deleteCustomer(
-  db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-): Promise<boolean> {
+export async function deleteCustomer({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
   const deletion = { deleted_at: nowIso(), deletion_id: uuidv7() }
-  return inTransaction(db, async (trx) => {
-    const result = await trx
-      .updateTable('customers')
+  const result = await trx
+    .updateTable('customers')
+    .set(deletion)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  if (Number(result.numUpdatedRows) === 0) return false
+  for (const table of ['contacts', 'addresses'] as const) {
+    await trx
+      .updateTable(table)
       .set(deletion)
       .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
+      .where('customer_id', '=', id)
       .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    if (Number(result.numUpdatedRows) === 0) return false
-    for (const table of ['contacts', 'addresses'] as const) {
-      await trx
-        .updateTable(table)
-        .set(deletion)
-        .where('workspace_id', '=', workspaceId)
-        .where('customer_id', '=', id)
-        .where('deleted_at', 'is', null)
-        .execute()
-    }
-    return true
-  })
+      .execute()
+  }
+  return true
 }
 
 export type RestoreOutcome = 'restored' | 'not_deleted' | 'not_found' | 'expired'
@@ -308,52 +282,29 @@ export type RestoreOutcome = 'restored' | 'not_deleted' | 'not_found' | 'expired
  * RESTORE_WINDOW_DAYS. Contacts or addresses deleted on their own before stay deleted.
  */
 export async function restoreCustomer(
-  db: Kysely<Database>,
-  workspaceId: string,
+  { trx, workspaceId }: WriteContext,
   id: string,
 ): Promise<RestoreOutcome> {
-  return inTransaction(db, async (trx) => {
-    const row = await trx
-      .selectFrom('customers')
-      .select(['deleted_at', 'deletion_id'])
+  const row = await trx
+    .selectFrom('customers')
+    .select(['deleted_at', 'deletion_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!row) return 'not_found'
+  if (row.deleted_at === null || row.deletion_id === null) return 'not_deleted'
+  const deletedAt = new Date(row.deleted_at).getTime()
+  if (Date.now() - deletedAt > RESTORE_WINDOW_DAYS * 86_400_000) return 'expired'
+  const restored = { deleted_at: null, deletion_id: null, updated_at: nowIso() }
+  for (const table of ['customers', 'contacts', 'addresses'] as const) {
+    await trx
+      .updateTable(table)
+      .set(restored)
       .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (!row) return 'not_found'
-    if (row.deleted_at === null || row.deletion_id === null) return 'not_deleted'
-    const deletedAt = new Date(row.deleted_at).getTime()
-    if (Date.now() - deletedAt > RESTORE_WINDOW_DAYS * 86_400_000) return 'expired'
-    const restored = { deleted_at: null, deletion_id: null, updated_at: nowIso() }
-    for (const table of ['customers', 'contacts', 'addresses'] as const) {
-      await trx
-        .updateTable(table)
-        .set(restored)
-        .where('workspace_id', '=', workspaceId)
-        .where('deletion_id', '=', row.deletion_id)
-        .execute()
-    }
-    return 'restored'
-  })
-}
-
-export interface PurgeCounts {
-  customers: number
-  contacts: number
-  addresses: number
-}
-
-/** Removes for good, in every workspace, the records deleted before `before`. */
-export async function purgeDeleted(db: Kysely<Database>, before: Date): Promise<PurgeCounts> {
-  const cutoff = before.toISOString()
-  return inTransaction(db, async (trx) => {
-    const counts = { customers: 0, contacts: 0, addresses: 0 }
-    // Children first: a purged customer takes its (deleted) contacts and addresses with it.
-    for (const table of ['addresses', 'contacts', 'customers'] as const) {
-      const result = await trx.deleteFrom(table).where('deleted_at', '<', cutoff).executeTakeFirst()
-      counts[table] = Number(result.numDeletedRows)
-    }
-    return counts
-  })
+      .where('deletion_id', '=', row.deletion_id)
+      .execute()
+  }
+  return 'restored'
 }
 
 /** Whether a live (not deleted) customer with this id exists in the workspace. */
@@ -382,26 +333,4 @@ export async function touchCustomer(db: Kysely<Database>, workspaceId: string, i
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .execute()
-}
-
-/**
- * Soft-deletes one live contact or address as a deletion of its own, once its customer has been touched
- * in the same transaction. A concurrent request that deleted it first makes this a 404, and the throw
- * undoes the touch.
- */
-export async function deleteCustomerPart(
-  trx: Kysely<Database>,
-  table: 'contacts' | 'addresses',
-  workspaceId: string,
-  id: string,
-  at: string,
-) {
-  const { numUpdatedRows } = await trx
-    .updateTable(table)
-    .set({ deleted_at: at, deletion_id: uuidv7() })
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
-  if (numUpdatedRows === 0n) throw notFound(table === 'contacts' ? 'Contact' : 'Address')
 }

@@ -1,10 +1,13 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { inTransaction, isPostgres, nowIso, toWireTime } from '../../db/dialect.ts'
+import { isPostgres, nowIso } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
-import { withVersion } from '../../http/conditional.ts'
+import { ApiError } from '../../http/errors.ts'
 import { type PageResult, paginate } from '../../http/pagination.ts'
+import type { Versioned } from '../../kernel/resource.ts'
+import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import type { WriteContext } from '../../kernel/write.ts'
 import type { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
 
 /** The live customers of the segment `t`, counted in the statement that reads the segment. */
@@ -25,8 +28,8 @@ function selectSegments(db: Kysely<Database>) {
 
 type SegmentRow = Awaited<ReturnType<ReturnType<typeof selectSegments>['execute']>>[number]
 
-export function toSegment(row: SegmentRow): Segment {
-  return withVersion(
+export function toSegment(row: SegmentRow): Versioned<Segment> {
+  return versioned(
     {
       id: row.id,
       workspace_id: row.workspace_id,
@@ -34,8 +37,7 @@ export function toSegment(row: SegmentRow): Segment {
       reference: row.reference,
       description: row.description,
       customer_count: Number(row.customer_count ?? 0),
-      created_at: toWireTime(row.created_at),
-      updated_at: toWireTime(row.updated_at),
+      ...stamps(row),
     },
     row.version,
   )
@@ -56,7 +58,7 @@ export async function findSegment(
   db: Kysely<Database>,
   workspaceId: string,
   id: string,
-): Promise<Segment | undefined> {
+): Promise<Versioned<Segment> | undefined> {
   const row = await selectSegments(db)
     .where('t.workspace_id', '=', workspaceId)
     .where('t.id', '=', id)
@@ -91,95 +93,80 @@ export async function listSegments(
     query = query.where((eb) => eb.or([like('t.name'), like('t.reference')]))
   }
   const page = await paginate(query, filters)
-  return { ...page, rows: page.rows.map(toSegment) }
+  return { ...page, rows: page.rows.map((row) => toSegment(row).value) }
 }
 
+/** Creates a segment; returns its id. */
 export async function createSegment(
-  db: Kysely<Database>,
-  workspaceId: string,
+  { trx, workspaceId }: WriteContext,
   input: SegmentCreate,
-): Promise<Segment> {
+): Promise<string> {
   const at = nowIso()
-  const row = {
-    id: uuidv7(),
-    workspace_id: workspaceId,
-    name: input.name.trim(),
-    reference: cleanReference(input.reference),
-    description: input.description ?? null,
-    created_at: at,
-    updated_at: at,
-  }
-  await db.insertInto('segments').values(row).execute()
-  return toSegment({ ...row, version: 1, customer_count: 0 })
+  const id = uuidv7()
+  await trx
+    .insertInto('segments')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      name: input.name.trim(),
+      reference: cleanReference(input.reference),
+      description: input.description ?? null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  return id
 }
 
-/** Applies a partial update: omitted fields stay, null clears. Undefined if the segment is absent. */
-export async function updateSegment(
-  db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-  patch: SegmentPatch,
-): Promise<Segment | undefined> {
+/** Applies a partial update: omitted fields stay, null clears. False if the segment is absent. */
+export function updateSegment({ trx, workspaceId }: WriteContext, id: string, patch: SegmentPatch) {
   const set = {
     ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
     ...(patch.reference !== undefined ? { reference: cleanReference(patch.reference) } : {}),
     ...(patch.description !== undefined ? { description: patch.description } : {}),
   }
-  if (Object.keys(set).length === 0) return findSegment(db, workspaceId, id)
-  return inTransaction(db, async (trx) => {
-    const result = await trx
-      .updateTable('segments')
-      .set({ ...set, updated_at: nowIso() })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst()
-    if (Number(result.numUpdatedRows) === 0) return undefined
-    return findSegment(trx, workspaceId, id)
-  })
+  return updateLive(trx, 'segments', workspaceId, id, set, { softDeleted: false })
 }
 
-export type SegmentDeletion =
-  | { outcome: 'deleted' }
-  | { outcome: 'not_found' }
-  | { outcome: 'in_use'; customers: number }
+function inUse(customers: number): ApiError {
+  const message =
+    customers === 1
+      ? 'Segment is used by 1 customer: move it to another segment or clear its segment_id first'
+      : `Segment is used by ${customers} customers: move them to another segment or clear their segment_id first`
+  return new ApiError('conflict', message)
+}
 
 /**
- * Deletes the segment for good, unless live customers use it. Deleted customers that still point at it
- * lose their segment_id (a restored customer comes back without a segment).
+ * Deletes the segment for good, unless live customers use it (409). Deleted customers that still point at
+ * it lose their segment_id (a restored customer comes back without a segment). False if it is absent.
  */
-export async function deleteSegment(
-  db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-): Promise<SegmentDeletion> {
-  const pg = isPostgres(db)
-  return inTransaction(db, async (trx): Promise<SegmentDeletion> => {
-    // On PostgreSQL the row lock makes a concurrent write that points a customer here wait for this
-    // transaction; the count then runs as a statement of its own, so it sees every customer committed before.
-    const found = await trx
-      .selectFrom('segments')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
-      .$if(pg, (q) => q.forUpdate())
-      .executeTakeFirst()
-    if (!found) return { outcome: 'not_found' }
-    const { n } = await trx
-      .selectFrom('customers')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('workspace_id', '=', workspaceId)
-      .where('segment_id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirstOrThrow()
-    if (Number(n) > 0) return { outcome: 'in_use', customers: Number(n) }
-    await trx
-      .updateTable('customers')
-      .set({ segment_id: null, updated_at: nowIso() })
-      .where('workspace_id', '=', workspaceId)
-      .where('segment_id', '=', id)
-      .where('deleted_at', 'is not', null)
-      .execute()
-    await trx.deleteFrom('segments').where('workspace_id', '=', workspaceId).where('id', '=', id).execute()
-    return { outcome: 'deleted' }
-  })
+export async function deleteSegment({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
+  // On PostgreSQL the row lock (taken by the kernel before this runs) makes a concurrent write that points
+  // a customer here wait for this transaction; the count then runs as a statement of its own, so it sees
+  // every customer committed before.
+  const found = await trx
+    .selectFrom('segments')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .$if(isPostgres(trx), (q) => q.forUpdate())
+    .executeTakeFirst()
+  if (!found) return false
+  const { n } = await trx
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  if (Number(n) > 0) throw inUse(Number(n))
+  await trx
+    .updateTable('customers')
+    .set({ segment_id: null, updated_at: nowIso() })
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', id)
+    .where('deleted_at', 'is not', null)
+    .execute()
+  await trx.deleteFrom('segments').where('workspace_id', '=', workspaceId).where('id', '=', id).execute()
+  return true
 }

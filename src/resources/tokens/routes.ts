@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { hasScope, isScope, type Scope, scopesOf } from '../../domain/tokens.ts'
-import { ApiError, notFound } from '../../http/errors.ts'
-import { answerWholeList, Page } from '../../http/pagination.ts'
-import { Deleted, errors, IdParams, Success } from '../../http/schemas.ts'
+import { ApiError } from '../../http/errors.ts'
+import { errors, Success } from '../../http/schemas.ts'
+import { declareRoutes, routeConfig } from '../../kernel/routes.ts'
+import { answerWrite } from '../../kernel/write.ts'
+import { tokens } from './resource.ts'
 import { Token, TokenCreate, TokenCreated, TokenListQuery } from './schema.ts'
-import { createToken, listTokens, revokeToken, toToken } from './store.ts'
+import { createToken, findToken, listTokens, revokeTokenIn, toToken } from './store.ts'
 
 const bodyErrors = [
   'validation_failed',
@@ -64,33 +66,40 @@ function checkCreate(
 }
 
 export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = async (app, { db }) => {
-  app.get(
-    '/api/tokens',
-    {
-      config: { scope: 'tokens:read' },
-      schema: {
-        tags: ['Tokens'],
-        summary: 'List API tokens',
-        description:
-          "The workspace's API tokens, oldest first: all of them, as in Qwoty's docs, unless `limit` or " +
-          '`cursor` asks for a page. Deleted (revoked) tokens are not ' +
-          'listed; expired ones are, and their `expires_at` says so. Secrets are never shown: `last4` tells ' +
-          'tokens apart.',
-        querystring: TokenListQuery,
-        response: {
-          200: Page(Token),
-          ...errors('invalid_parameter', 'unknown_parameter', 'invalid_token'),
-        },
-      },
+  declareRoutes(app, db, tokens, {
+    path: '/api/tokens',
+    tag: 'Tokens',
+    item: Token,
+    // Tokens have no versions: their only change is their revocation.
+    find: async (db, workspaceId, id) => {
+      const token = await findToken(db, workspaceId, id)
+      return token && { value: token, version: 0 }
     },
-    async (request, reply) =>
-      answerWholeList(reply, request.query, (page) => listTokens(db, request.auth.workspaceId, page)),
-  )
+    list: {
+      summary: 'List API tokens',
+      description:
+        "The workspace's API tokens, oldest first: all of them, as in Qwoty's docs, unless `limit` or " +
+        '`cursor` asks for a page. Deleted (revoked) tokens are not ' +
+        'listed; expired ones are, and their `expires_at` says so. Secrets are never shown: `last4` tells ' +
+        'tokens apart.',
+      query: TokenListQuery,
+      whole: true,
+      fetch: (db, workspaceId, page) => listTokens(db, workspaceId, page),
+    },
+    remove: {
+      summary: 'Delete an API token',
+      description:
+        'Revokes the token at once and for good: the next request made with it gets 401. A token may ' +
+        'delete itself. A token already deleted is not found.',
+      message: 'API token deleted successfully',
+      write: revokeTokenIn,
+    },
+  })
 
   app.post(
     '/api/tokens',
     {
-      config: { scope: 'tokens:write', keepResponse: false },
+      config: { ...routeConfig(tokens, 'write'), keepResponse: false },
       schema: {
         tags: ['Tokens'],
         summary: 'Create an API token',
@@ -106,34 +115,19 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
     },
     async (request, reply) => {
       const { scopes, expiresAt } = checkCreate(request.body, request.auth.scopes, request.auth.expiresAt)
-      const { row, secret } = await createToken(db, {
-        workspaceId: request.auth.workspaceId,
-        name: request.body.name.trim(),
-        scopes,
-        expiresAt,
+      return answerWrite(db, request, reply, { resource: tokens }, async (w) => {
+        const { row, secret } = await createToken(w.trx, {
+          workspaceId: w.workspaceId,
+          name: request.body.name.trim(),
+          scopes,
+          expiresAt,
+        })
+        const token = toToken(row)
+        // The event shows the token as reads do: never its secret.
+        w.emit(tokens, 'created', token.id, token)
+        const { id, name, ...details } = token
+        return { status: 201, body: { success: true, data: { id, name, token: secret, ...details } } }
       })
-      const { id, name, ...details } = toToken(row)
-      return reply.status(201).send({ success: true as const, data: { id, name, token: secret, ...details } })
-    },
-  )
-
-  app.delete(
-    '/api/tokens/:id',
-    {
-      config: { scope: 'tokens:write', noun: 'API token' },
-      schema: {
-        tags: ['Tokens'],
-        summary: 'Delete an API token',
-        description:
-          'Revokes the token at once and for good: the next request made with it gets 401. A token may ' +
-          'delete itself. A token already deleted is not found.',
-        params: IdParams,
-        response: { 200: Deleted, ...errors('invalid_parameter', 'invalid_token', 'not_found') },
-      },
-    },
-    async (request) => {
-      if (!(await revokeToken(db, request.auth.workspaceId, request.params.id))) throw notFound('API token')
-      return { success: true as const, message: 'API token deleted successfully' }
     },
   )
 }

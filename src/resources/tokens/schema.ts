@@ -1,7 +1,8 @@
 import Type from 'typebox'
-import { ALL_SCOPES, type RESOURCES } from '../../domain/tokens.ts'
+import { ALL_SCOPES } from '../../domain/tokens.ts'
 import { WholeListParams } from '../../http/pagination.ts'
 import { Nullable, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
+import { RESOURCES } from '../index.ts'
 
 export const LEVELS = ['read', 'write', 'none'] as const
 export type Level = (typeof LEVELS)[number]
@@ -12,25 +13,25 @@ const level = (resource: string) =>
     examples: ['read'],
   })
 
+/** One level per resource of the list, derived from it. */
 export const Permissions = Type.Object(
-  {
-    customers: level('customers'),
-    contacts: level('contacts'),
-    addresses: level('addresses'),
-    segments: level('segments'),
-    tokens: level('API tokens (list, create, delete)'),
-  },
+  Object.fromEntries(
+    RESOURCES.map((r) => [
+      r.name,
+      r.writable === false
+        ? StringEnum(['read', 'none'] as const, {
+            description: `Access to ${r.described ?? r.name}: read or none`,
+            examples: ['read'],
+          })
+        : level(r.described ?? r.name),
+    ]),
+  ) as Record<string, ReturnType<typeof level>>,
   {
     title: 'Permissions',
     description: "What the token may do, per resource, derived from its scopes ('*' is write everywhere)",
   },
 )
-export type Permissions = Type.Static<typeof Permissions>
-
-// Compile-time check that Permissions names exactly the resources scopes know.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
-const _resourcesMatch: Same<keyof Permissions, (typeof RESOURCES)[number]> = true
-void _resourcesMatch
+export type Permissions = Record<string, Level>
 
 const scope = StringEnum(ALL_SCOPES, {
   description: "'<resource>:read', '<resource>:write' (includes read) or '*' (everything)",
@@ -74,9 +75,12 @@ export const TokenCreated = Type.Object(
 )
 export type TokenCreated = Type.Static<typeof TokenCreated>
 
-const levelInput = (resource: string) =>
+const levelInput = (resource: string, writable: boolean) =>
   Type.Optional(
-    StringEnum(LEVELS, { description: `Access to ${resource}; omitted is none`, examples: ['read'] }),
+    StringEnum(writable ? LEVELS : (['read', 'none'] as const), {
+      description: `Access to ${resource}; omitted is none`,
+      examples: ['read'],
+    }),
   )
 
 export const TokenCreate = Type.Object(
@@ -95,13 +99,9 @@ export const TokenCreate = Type.Object(
     ),
     permissions: Type.Optional(
       Type.Object(
-        {
-          customers: levelInput('customers'),
-          contacts: levelInput('contacts'),
-          addresses: levelInput('addresses'),
-          segments: levelInput('segments'),
-          tokens: levelInput('API tokens'),
-        },
+        Object.fromEntries(
+          RESOURCES.map((r) => [r.name, levelInput(r.described ?? r.name, r.writable !== false)]),
+        ) as Record<string, ReturnType<typeof levelInput>>,
         {
           additionalProperties: false,
           description:

@@ -5,6 +5,7 @@ import { prepared } from '../../db/prepared.ts'
 import type { ApiTokenTable, Database } from '../../db/types.ts'
 import { generateSecret, hashSecret, permissionsOf, type Scope } from '../../domain/tokens.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import type { WriteContext } from '../../kernel/write.ts'
 import {
   createTokenCache,
   type KnownToken,
@@ -141,6 +142,22 @@ export async function findToken(
  * of another workspace, or revoked already. The row stays, so its hash is never reused.
  */
 export async function revokeToken(db: Kysely<Database>, workspaceId: string, id: string): Promise<boolean> {
+  const hashes = await revoke(db, workspaceId, id)
+  for (const hash of hashes) tokenCacheOf(db)?.drop(hash)
+  return hashes.length > 0
+}
+
+/** revokeToken as a write of the kernel: the process's own cache forgets the token once it commits. */
+export async function revokeTokenIn(w: WriteContext, id: string): Promise<boolean> {
+  const hashes = await revoke(w.trx, w.workspaceId, id)
+  w.afterCommit(() => {
+    for (const hash of hashes) tokenCacheOf(w.db)?.drop(hash)
+  })
+  return hashes.length > 0
+}
+
+/** Marks the token revoked and, on PostgreSQL, notifies every process in the same statement. */
+async function revoke(db: Kysely<Database>, workspaceId: string, id: string): Promise<string[]> {
   const revoke = db
     .updateTable('api_tokens')
     .set({ revoked_at: nowIso() })
@@ -158,6 +175,5 @@ export async function revokeToken(db: Kysely<Database>, workspaceId: string, id:
         ])
         .execute()
     : await revoke.execute()
-  for (const row of rows) tokenCacheOf(db)?.drop(row.token_hash)
-  return rows.length > 0
+  return rows.map((row) => row.token_hash)
 }

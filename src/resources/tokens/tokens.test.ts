@@ -10,14 +10,23 @@ const setUp = buildTestApp
 
 const KEYS = ['id', 'name', 'scopes', 'permissions', 'last4', 'expires_at', 'created_at', 'last_used_at']
 const CREATED_KEYS = ['id', 'name', 'token', ...KEYS.slice(2)]
-const PERMISSION_KEYS = ['customers', 'contacts', 'addresses', 'segments', 'tokens']
-const NONE = { customers: 'none', contacts: 'none', addresses: 'none', segments: 'none', tokens: 'none' }
+// Qwoty's five, in its order, then Quoin's events (read only: '*' reads them).
+const PERMISSION_KEYS = ['customers', 'contacts', 'addresses', 'segments', 'tokens', 'events']
+const NONE = {
+  customers: 'none',
+  contacts: 'none',
+  addresses: 'none',
+  segments: 'none',
+  tokens: 'none',
+  events: 'none',
+}
 const ALL_WRITE = {
   customers: 'write',
   contacts: 'write',
   addresses: 'write',
   segments: 'write',
   tokens: 'write',
+  events: 'read',
 }
 const RESOURCES_WRITE: Scope[] = [
   'customers:write',
@@ -25,6 +34,7 @@ const RESOURCES_WRITE: Scope[] = [
   'addresses:write',
   'segments:write',
   'tokens:write',
+  'events:read',
 ]
 
 const WIRE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/

@@ -1,0 +1,74 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/types.ts'
+
+/** A record as a store hands it out: its wire object and the version its ETag is made of. */
+export interface Versioned<T> {
+  value: T
+  version: number
+}
+
+/** The tables of records that writes lock: a versioned one has a `version`, bumped on every change. */
+export type RecordTable = 'customers' | 'contacts' | 'addresses' | 'segments' | 'api_tokens'
+
+/** What the isolation and fuzz suites are given to make a record of a resource in a workspace. */
+export interface SampleContext {
+  /** Calls the API as the workspace's owner (an all-scopes token): status and parsed body. */
+  call(
+    method: 'POST' | 'PATCH',
+    url: string,
+    body: object,
+  ): Promise<{ status: number; body: { data: { id: string } } }>
+  /** The id of the sample of each resource listed before this one, by resource name. */
+  ids: Record<string, string>
+}
+
+/**
+ * One resource of the API, declared once: everything that is not its own routes and store (registration,
+ * scopes and token permissions, ETag and If-Match, purge, lock order, events, the isolation and fuzz
+ * suites) is derived from the list of these in src/resources/index.ts.
+ */
+export interface Resource {
+  /** Plural, as in its scopes (`customers:read`) and token permissions (`permissions.customers`). */
+  name: string
+  /** What one of it is called in a 404: "Customer not found". */
+  noun: string
+  /** Said of it in the token permissions schema: "Access to customers". */
+  described?: string
+  /** false: nobody writes it through the API, so it has a read scope only (`events:read`). */
+  writable?: boolean
+  /** The group of its events: `customer` for `customer.created`. Read-only resources have none. */
+  event?: string
+  /** The table its records live in, which writes lock. */
+  table?: RecordTable
+  /** Its records carry a version: ETag on reads and writes, If-None-Match, If-Match. */
+  versioned: boolean
+  /** Deleted records stay, marked `deleted_at`, until purged; reads and locks skip them. */
+  softDeleted: boolean
+  /**
+   * The record this one belongs to: a write of it locks that parent's row before its own (the canonical
+   * lock order, parent before child), so it never deadlocks with a write of the parent.
+   */
+  parent?: { table: RecordTable; column: string }
+  /** Removes for good the records deleted before `before`; returns how many. */
+  purge?: (db: Kysely<Database>, before: Date) => Promise<number>
+  /** Its routes, loaded when an app registers them. */
+  routes: () => Promise<FastifyPluginAsync<{ db: Kysely<Database> }>>
+  /** How the isolation and fuzz suites make one of it; resources without writes have none. */
+  sample?: {
+    /** Makes one in the owner's workspace and returns its id. */
+    create(ctx: SampleContext): Promise<string>
+    /**
+     * A create body that another workspace's token sends with the owner's ids, and the status it gets:
+     * 400 when the body names the owner's records (they are unknown to it), 201 when it names none.
+     */
+    intrusion: { body(ids: Record<string, string>): object; status: 201 | 400 }
+    /** A valid PATCH body, when it has a PATCH. */
+    patch?: object
+  }
+}
+
+/** Declares a resource; the identity function, for the type check and the reader. */
+export function defineResource(resource: Resource): Resource {
+  return resource
+}

@@ -1,0 +1,19 @@
+import type { Resource } from '../kernel/resource.ts'
+import { addresses } from './addresses/resource.ts'
+import { contacts } from './contacts/resource.ts'
+import { customers } from './customers/resource.ts'
+import { events } from './events/resource.ts'
+import { segments } from './segments/resource.ts'
+import { tokens } from './tokens/resource.ts'
+
+/**
+ * Every resource of the API. Registration, scopes and token permissions, ETags, purge, lock order, events
+ * and the isolation and fuzz suites are derived from this list: a new resource is its folder, one line
+ * here, and its migration.
+ * Parents come before their children (samples are made in this order), and token permissions show them
+ * in this order.
+ */
+export const RESOURCES: readonly Resource[] = [customers, contacts, addresses, segments, tokens, events]
+
+/** Their names, as scopes and permissions use them. */
+export const RESOURCE_NAMES = RESOURCES.map((r) => r.name)
