@@ -226,9 +226,10 @@ export function declareRoutes<T extends object, L extends TSchema, C extends TSc
     action: string,
     status: number,
     extras: object,
+    unchanged?: (record: Versioned<T>) => boolean,
   ) => {
     const record = await load(w.trx, w.workspaceId, id)
-    w.emit(resource, action, id, record.value)
+    if (!unchanged?.(record)) w.emit(resource, action, id, record.value)
     const answer: Answer = { status, body: { success: true, data: record.value, ...extras } }
     if (resource.versioned) answer.version = record.version
     return answer
@@ -297,8 +298,11 @@ export function declareRoutes<T extends object, L extends TSchema, C extends TSc
         if (update.prepare) patch = await update.prepare(db, workspaceId, patch, id)
         const extras = (await update.extras?.(db, workspaceId, patch, id)) ?? {}
         return answerWrite(db, request, reply, { resource, id }, async (w) => {
-          if (!(await update.write(w, id, patch))) throw notFound(resource.noun)
-          return answerRecord(w, id, 'updated', 200, extras)
+          const before = await find(w.trx, w.workspaceId, id)
+          if (!before || !(await update.write(w, id, patch))) throw notFound(resource.noun)
+          // A PATCH that changed nothing leaves the version as it was, and records no event.
+          const unchanged = (after: Versioned<T>) => resource.versioned && after.version === before.version
+          return answerRecord(w, id, 'updated', 200, extras, unchanged)
         })
       },
     )
