@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test'
 import { buildTenant, buildTestApp, insertCustomer, type TestContext } from './helpers.ts'
 
 const RACES = Number(process.env.RACES ?? 200)
+/** Races run side by side, each on records of its own: they do not touch each other's rows. */
+const AT_ONCE = 6
 
 interface Race {
   name: string
@@ -45,6 +47,7 @@ describe('lock order: parent and child writes raced on PostgreSQL never answer 5
       headers: tenant.auth,
       payload: { name: 'Race' },
     })
+    assert.equal(segment.statusCode, 201, segment.body)
     const c = await insertCustomer(t.db, tenant.workspaceId, { contacts: 1, addresses: 1 })
     const contact = c.contactIds[0]!
     const address = c.addressIds[0]!
@@ -136,7 +139,7 @@ describe('lock order: parent and child writes raced on PostgreSQL never answer 5
     for (const conditional of [false, true]) {
       it(`${race.name}${conditional ? ', both under If-Match' : ''}: ${RACES} races, no 5xx`, async () => {
         const statuses = new Map<string, number>()
-        for (let i = 0; i < RACES; i++) {
+        const runOne = async (i: number) => {
           const r = await race.setUp()
           const requests = [race.first(r), race.second(r)]
           const headers = await Promise.all(
@@ -165,6 +168,9 @@ describe('lock order: parent and child writes raced on PostgreSQL never answer 5
               `race ${i}: ${requests[k]!.method} ${requests[k]!.url}: ${res.body}`,
             )
           })
+        }
+        for (let i = 0; i < RACES; i += AT_ONCE) {
+          await Promise.all(Array.from({ length: Math.min(AT_ONCE, RACES - i) }, (_, k) => runOne(i + k)))
         }
         // Both writes ran, and at least some races let each of them win.
         const total = [...statuses.values()].reduce((a, b) => a + b, 0)
