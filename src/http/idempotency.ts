@@ -13,6 +13,9 @@ import { ApiError } from './errors.ts'
 // Safe retries: the first response to a POST, PATCH or DELETE sent with an Idempotency-Key is kept for
 // 24 hours per workspace and key, in the database (so it holds across restarts and instances). A retry
 // of the same request gets it again, marked Idempotent-Replayed, and writes nothing.
+// The key is claimed here before the route runs. A successful write keeps its answer in its own
+// transaction (kernel/write.ts answerWrite), so the write and its kept answer commit together; the onSend
+// hook below keeps what is left: refusals (4xx) and answers of routes that write nothing.
 
 declare module 'fastify' {
   interface FastifyContextConfig {
