@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { buildTenant, buildTestApp, type TestContext } from '../../test/helpers.ts'
+import { buildTenant, buildTestApp, dialect, type TestContext } from '../../test/helpers.ts'
 import { fingerprint, purgeIdempotencyKeys } from './idempotency.ts'
 
 let t: TestContext
@@ -201,5 +202,61 @@ describe('Idempotency-Key', () => {
     const again = await post('old', { name: 'Old', type: 'company' })
     assert.equal(again.statusCode, 201)
     assert.equal(again.headers['idempotent-replayed'], undefined)
+  })
+})
+
+describe('Idempotency-Key with the write it keeps', () => {
+  /** Makes every insert into events fail, as a crash between the write and its end would leave it. */
+  const breakEvents = async (broken: boolean) => {
+    if (dialect === 'postgres') {
+      if (broken) {
+        await sql`create or replace function quoin_test_refuse() returns trigger language plpgsql as $$
+          begin raise exception 'refused by the test'; end $$`.execute(t.db.kysely)
+        await sql`create trigger quoin_test_refuse before insert on events
+          for each row execute function quoin_test_refuse()`.execute(t.db.kysely)
+      } else {
+        await sql`drop trigger quoin_test_refuse on events`.execute(t.db.kysely)
+      }
+    } else if (broken) {
+      await sql`create trigger quoin_test_refuse before insert on events
+        begin select raise(abort, 'refused by the test'); end`.execute(t.db.kysely)
+    } else {
+      await sql`drop trigger quoin_test_refuse`.execute(t.db.kysely)
+    }
+  }
+
+  it('commits the write, its event and its kept answer together, or none of them', async () => {
+    const body = { name: 'All or nothing', type: 'company' }
+    await breakEvents(true)
+    try {
+      const failed = await post('all-or-nothing', body)
+      assert.equal(failed.statusCode, 500)
+    } finally {
+      await breakEvents(false)
+    }
+    // Nothing of the failed write stayed: no customer, no kept answer, so the retry runs, once.
+    assert.equal(await count('All or nothing'), 0)
+    const kept = await t.db.kysely
+      .selectFrom('idempotency_keys')
+      .select('status')
+      .where('workspace_id', '=', tenant.workspaceId)
+      .where('key', '=', 'all-or-nothing')
+      .execute()
+    assert.deepEqual(kept, [])
+    const retry = await post('all-or-nothing', body)
+    assert.equal(retry.statusCode, 201)
+    assert.equal(retry.headers['idempotent-replayed'], undefined)
+    const again = await post('all-or-nothing', body)
+    assert.equal(again.headers['idempotent-replayed'], 'true')
+    assert.equal(again.body, retry.body)
+    assert.equal(await count('All or nothing'), 1)
+    const row = await t.db.kysely
+      .selectFrom('idempotency_keys')
+      .select(['status', 'response'])
+      .where('workspace_id', '=', tenant.workspaceId)
+      .where('key', '=', 'all-or-nothing')
+      .executeTakeFirstOrThrow()
+    assert.equal(row.status, 201)
+    assert.equal(row.response, retry.body)
   })
 })
