@@ -1,5 +1,12 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './db/types.ts'
+import { runWrite } from './kernel/write.ts'
+import { addresses } from './resources/addresses/resource.ts'
+import { findAddress } from './resources/addresses/store.ts'
+import { contacts as contactResource } from './resources/contacts/resource.ts'
+import { findContact } from './resources/contacts/store.ts'
+import { customers } from './resources/customers/resource.ts'
+import { findCustomer } from './resources/customers/store.ts'
 
 // The example of Qwoty's "Get Customer" page, with its exact ids and timestamps.
 export const DEMO_WORKSPACE_ID = '706eb564-6c4a-4e18-841c-bdd79be6bca7'
@@ -28,16 +35,19 @@ const contacts = [
   },
 ]
 
-/** Loads the demo records; records that exist already are left as they are. */
+/**
+ * Loads the demo records, as one write with an event for each record it creates; records that exist
+ * already are left as they are.
+ */
 export async function loadDemo(db: Kysely<Database>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await runWrite(db, WS, async ({ trx, emit }) => {
     await trx
       .insertInto('workspaces')
       .values({ id: WS, name: 'Demo', created_at: AT, tax_id_validation: 'lenient', default_country: 'FR' })
       // The docs' own identifiers fail their check digits: the demo takes them, with warnings.
       .onConflict((oc) => oc.column('id').doUpdateSet({ tax_id_validation: 'lenient' }))
       .execute()
-    await trx
+    const newCustomers = await trx
       .insertInto('customers')
       .values({
         id: DEMO_CUSTOMER_ID,
@@ -53,6 +63,7 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
         updated_at: AT,
       })
       .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
       .execute()
     await trx
       .insertInto('customer_tax_ids')
@@ -74,7 +85,7 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
       ])
       .onConflict((oc) => oc.columns(['workspace_id', 'customer_id', 'position']).doNothing())
       .execute()
-    await trx
+    const newContacts = await trx
       .insertInto('contacts')
       .values(
         contacts.map((c) => ({
@@ -88,8 +99,9 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
         })),
       )
       .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
       .execute()
-    await trx
+    const newAddresses = await trx
       .insertInto('addresses')
       .values({
         id: 'c3d4e5f6-a7b8-9012-cdef-123456789012',
@@ -112,6 +124,13 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
         updated_at: AT,
       })
       .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
       .execute()
+    // Each record created, as the API shows it once all are in.
+    for (const { id } of newCustomers)
+      emit(customers, 'created', id, (await findCustomer(trx, WS, id))?.value)
+    for (const { id } of newContacts)
+      emit(contactResource, 'created', id, (await findContact(trx, WS, id))?.value)
+    for (const { id } of newAddresses) emit(addresses, 'created', id, (await findAddress(trx, WS, id))?.value)
   })
 }

@@ -324,6 +324,18 @@ describe('quoin command line', () => {
         .where('workspace_id', '=', workspace_id)
         .execute()
       assert.deepEqual(customers, [{ id: '550e8400-e29b-41d4-a716-446655440000' }])
+      // One event per record the first run created; the second created nothing, and recorded nothing.
+      const events = await db.kysely
+        .selectFrom('events')
+        .select(['type', 'record_id'])
+        .where('workspace_id', '=', workspace_id)
+        .orderBy('id')
+        .execute()
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['customer.created', 'contact.created', 'contact.created', 'address.created'],
+      )
+      assert.equal(events[0]!.record_id, '550e8400-e29b-41d4-a716-446655440000')
     } finally {
       await db.close()
     }
