@@ -204,17 +204,17 @@ function buildCli(io: CliIo): Command {
           expiresAt = new Date(t).toISOString()
         }
         const workspaceId = opts.workspace.toLowerCase()
-        const [{ findWorkspace }, { createToken }] = await Promise.all([
+        const [{ findWorkspace }, { issueToken }] = await Promise.all([
           import('./resources/workspaces/store.ts'),
           import('./resources/tokens/store.ts'),
         ])
         const created = await withDb(async (db) => {
           if (!(await findWorkspace(db.kysely, workspaceId)))
             throw new UsageError(`workspace ${workspaceId} not found`)
-          return createToken(db.kysely, { workspaceId, name, scopes, expiresAt })
+          return issueToken(db.kysely, { workspaceId, name, scopes, expiresAt })
         })
         const expires_at = expiresAt ? `${expiresAt.slice(0, 19)}Z` : null
-        if (opts.json) out({ id: created.row.id, token: created.secret, scopes, expires_at })
+        if (opts.json) out({ id: created.token.id, token: created.secret, scopes, expires_at })
         else out(created.secret)
       },
     )
@@ -259,13 +259,13 @@ function buildCli(io: CliIo): Command {
     .description("load the example of Qwoty's docs (Acme Corporation) and print a token for its workspace")
     .option('--json', 'print {"workspace_id", "token"}')
     .action(async (opts: { json?: boolean }) => {
-      const [{ DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo }, { createToken }] = await Promise.all([
+      const [{ DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo }, { issueToken }] = await Promise.all([
         import('./demo.ts'),
         import('./resources/tokens/store.ts'),
       ])
       const secret = await withDb(async (db) => {
         await loadDemo(db.kysely)
-        const t = await createToken(db.kysely, {
+        const t = await issueToken(db.kysely, {
           workspaceId: DEMO_WORKSPACE_ID,
           name: 'Demo token',
           scopes: ['*'],

@@ -4,7 +4,7 @@ import type { Config } from './config.ts'
 import { connect } from './db/connect.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { drain } from './http/drain.ts'
-import { createToken } from './resources/tokens/store.ts'
+import { issueToken } from './resources/tokens/store.ts'
 import { countWorkspaces, createWorkspace } from './resources/workspaces/store.ts'
 
 // For a grace period the server still answers, but /ready says 503 (a load balancer stops sending) and
@@ -24,7 +24,7 @@ export async function serve(
     await migrateToLatest(db.kysely)
     if ((await countWorkspaces(db.kysely)) === 0) {
       const workspace = await createWorkspace(db.kysely, { name: 'Default' })
-      const { secret } = await createToken(db.kysely, {
+      const { secret } = await issueToken(db.kysely, {
         workspaceId: workspace.id,
         name: 'Initial token',
         scopes: ['*'],

@@ -188,7 +188,15 @@ class Workload {
       return undefined
     }
     await this.runUnit(unit, send, unexpected)
-    assert.deepEqual(unexpected, [], server.output().split('\n').filter((l) => l.includes('"level":50')).join('\n'))
+    assert.deepEqual(
+      unexpected,
+      [],
+      server
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"level":50'))
+        .join('\n'),
+    )
     return unit
   }
 

@@ -8,7 +8,7 @@ import { declareRoutes, routeConfig } from '../../kernel/routes.ts'
 import { answerWrite } from '../../kernel/write.ts'
 import { tokens } from './resource.ts'
 import { Token, TokenCreate, TokenCreated, TokenListQuery } from './schema.ts'
-import { createToken, findToken, listTokens, revokeTokenIn, toToken } from './store.ts'
+import { createTokenIn, findToken, listTokens, revokeTokenIn } from './store.ts'
 
 const bodyErrors = [
   'validation_failed',
@@ -116,17 +116,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
     async (request, reply) => {
       const { scopes, expiresAt } = checkCreate(request.body, request.auth.scopes, request.auth.expiresAt)
       return answerWrite(db, request, reply, { resource: tokens }, async (w) => {
-        const { row, secret } = await createToken(w.trx, {
-          workspaceId: w.workspaceId,
-          name: request.body.name.trim(),
-          scopes,
-          expiresAt,
-        })
-        const token = toToken(row)
-        // The event shows the token as reads do: never its secret.
-        w.emit(tokens, 'created', token.id, token)
-        const { id, name, ...details } = token
-        return { status: 201, body: { success: true, data: { id, name, token: secret, ...details } } }
+        const name = request.body.name.trim()
+        const { token, secret } = await createTokenIn(w, { name, scopes, expiresAt })
+        const { id, name: named, ...details } = token
+        return { status: 201, body: { success: true, data: { id, name: named, token: secret, ...details } } }
       })
     },
   )

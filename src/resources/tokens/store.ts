@@ -5,7 +5,7 @@ import { prepared } from '../../db/prepared.ts'
 import type { ApiTokenTable, Database } from '../../db/types.ts'
 import { generateSecret, hashSecret, permissionsOf, type Scope } from '../../domain/tokens.ts'
 import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
-import type { WriteContext } from '../../kernel/write.ts'
+import { runWrite, type WriteContext } from '../../kernel/write.ts'
 import {
   createTokenCache,
   type KnownToken,
@@ -14,6 +14,7 @@ import {
   type TokenCacheOptions,
   tokenCacheOf,
 } from './cache.ts'
+import { tokens } from './resource.ts'
 import type { Token } from './schema.ts'
 
 export interface NewToken {
@@ -40,6 +41,19 @@ export async function createToken(db: Kysely<Database>, input: NewToken) {
   }
   await db.insertInto('api_tokens').values(row).execute()
   return { row, secret }
+}
+
+/** Creates a token as a write of the kernel, with its `token.created` event (never showing the secret). */
+export async function createTokenIn(w: WriteContext, input: Omit<NewToken, 'workspaceId'>) {
+  const created = await createToken(w.trx, { ...input, workspaceId: w.workspaceId })
+  const token = toToken(created.row)
+  w.emit(tokens, 'created', token.id, token)
+  return { token, secret: created.secret }
+}
+
+/** Creates a token outside a request (the command line, the first start): the same write, its own transaction. */
+export function issueToken(db: Kysely<Database>, input: NewToken) {
+  return runWrite(db, input.workspaceId, (w) => createTokenIn(w, input))
 }
 
 const tokenByHash = prepared((db, p: { hash: string }) =>
