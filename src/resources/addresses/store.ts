@@ -5,7 +5,7 @@ import { prepared } from '../../db/prepared.ts'
 import type { AddressTable, Database } from '../../db/types.ts'
 import { withVersion } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import { isContactOfCustomer, NO_SUCH_CUSTOMER, touchContacts } from '../contacts/store.ts'
 import { customerExists, deleteCustomerPart, touchCustomer } from '../customers/store.ts'
 import type { Address, CreateAddressBody, UpdateAddressBody } from './schema.ts'
@@ -78,7 +78,7 @@ export async function listAddresses(
   if (filters.customer_id) query = query.where(idEquals('t.customer_id', filters.customer_id))
   if (filters.type) query = query.where('t.type', '=', filters.type)
   if (filters.country) query = query.where('t.country', '=', filters.country.toUpperCase())
-  const result = await paginate(query, page)
+  const result = await paginate(query, page, 'created_at', listBinding('addresses', filters))
   return { ...result, rows: result.rows.map(toAddress) }
 }
 

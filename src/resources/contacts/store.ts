@@ -15,7 +15,7 @@ import type { ContactTable, Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { withVersion } from '../../http/conditional.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import { customerExists, deleteCustomerPart, touchCustomer } from '../customers/store.ts'
 import type { Contact, CreateContactBody, UpdateContactBody } from './schema.ts'
 
@@ -147,7 +147,7 @@ export async function listContacts(
       ]),
     )
   }
-  const result = await paginate(query, page)
+  const result = await paginate(query, page, 'created_at', listBinding('contacts', filters))
   return { ...result, rows: await withAddressIds(db, workspaceId, result.rows) }
 }
 

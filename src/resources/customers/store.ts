@@ -16,7 +16,7 @@ import { isUuid } from '../../domain/ids.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
 import { withVersion } from '../../http/conditional.ts'
 import { notFound } from '../../http/errors.ts'
-import { type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
 /** How long a deleted customer can be restored, and after which `quoin purge` removes it by default. */
@@ -175,6 +175,7 @@ export async function listCustomers(
     query,
     filters,
     filters.updated_since !== undefined ? 'updated_at' : 'created_at',
+    listBinding('customers', filters),
   )
   return { ...page, rows: page.rows.map(toCustomer) } as PageResult<Customer>
 }

@@ -4,7 +4,7 @@ import { inTransaction, isPostgres, nowIso, toWireTime } from '../../db/dialect.
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { withVersion } from '../../http/conditional.ts'
-import { type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
 
 /** The live customers of the segment `t`, counted in the statement that reads the segment. */
@@ -90,7 +90,7 @@ export async function listSegments(
       sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`
     query = query.where((eb) => eb.or([like('t.name'), like('t.reference')]))
   }
-  const page = await paginate(query, filters)
+  const page = await paginate(query, filters, 'created_at', listBinding('segments', filters))
   return { ...page, rows: page.rows.map(toSegment) }
 }
 
