@@ -11,7 +11,7 @@ import Fastify, {
 import sjson from 'secure-json-parse'
 import Type from 'typebox'
 import { beginRequest, type Db } from './db/connect.ts'
-import { isUnavailableError } from './db/dialect.ts'
+import { isRetryableTransactionError, isUnavailableError } from './db/dialect.ts'
 import { isUuid } from './domain/ids.ts'
 import { registerAuth } from './http/auth.ts'
 import { trackRequests } from './http/drain.ts'
@@ -296,7 +296,8 @@ function refuseUnstorable(key: string, value: unknown) {
 
 function toApiError(err: FastifyError | ApiError): ApiError {
   if (err instanceof ApiError) return err
-  if (isUnavailableError(err)) {
+  // A transaction that lost a race (serialization failure, deadlock) may be retried by the client.
+  if (isUnavailableError(err) || isRetryableTransactionError(err)) {
     return new ApiError('database_unavailable', 'Database unavailable, try again shortly', undefined, {
       'Retry-After': '1',
     })

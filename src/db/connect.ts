@@ -2,7 +2,16 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import type SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely'
 import type pg from 'pg'
 import type { Database } from './types.ts'
 
@@ -102,7 +111,7 @@ function connectSqlite(path: string): Db {
     if (state) state.epoch++
   }
   const kysely = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite, onWrite) }),
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, onWrite) }),
   })
   if (reader) {
     reader.pragma('busy_timeout = 5000')
@@ -138,8 +147,10 @@ function withStatementCache(sqlite: SQLite.Database, onWrite?: () => void, max =
       statement = sqlite.prepare(source)
       cache.set(source, statement)
     }
-    // Kysely prepares right before it runs, synchronously: a write (its COMMIT included) is seen here.
-    if (onWrite && !statement.reader) onWrite()
+    // Kysely prepares right before it runs, synchronously: a write is seen here. Only a statement that
+    // returns rows and writes nothing is a read: `reader` alone says whether rows come back (true for
+    // INSERT … RETURNING), `readonly` whether the file changes (true for COMMIT, which publishes writes).
+    if (onWrite && !(statement.reader && statement.readonly)) onWrite()
     return statement
   }
   return new Proxy(sqlite, {
@@ -149,6 +160,32 @@ function withStatementCache(sqlite: SQLite.Database, onWrite?: () => void, max =
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
+}
+
+/**
+ * Every transaction on the writer connection begins IMMEDIATE: it takes SQLite's write lock at BEGIN,
+ * waiting for it (busy_timeout) while another connection or process holds it. A deferred BEGIN reads
+ * first and upgrades to a write later; in WAL mode that upgrade fails at once with SQLITE_BUSY_SNAPSHOT
+ * when another process committed meanwhile, and no wait helps. A statement outside a transaction takes
+ * the lock when it starts, so busy_timeout covers it already.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+
+  constructor(config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
 }
 
 function connectPostgres(url: string): Db {

@@ -58,6 +58,17 @@ export function isUnavailableError(err: unknown): boolean {
   )
 }
 
+const PG_RETRYABLE = new Set(['40001', '40P01'])
+
+/**
+ * True when a transaction failed only because another one raced it (PostgreSQL: serialization failure,
+ * deadlock; SQLite: the database was busy): run again, it may well succeed. Never a bug of the request.
+ */
+export function isRetryableTransactionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (PG_RETRYABLE.has(code) || /^SQLITE_BUSY/.test(code))
+}
+
 /** True when an error is a foreign-key violation (a referenced row vanished meanwhile). */
 export function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code

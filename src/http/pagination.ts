@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import type { SelectQueryBuilder } from 'kysely'
@@ -104,25 +105,91 @@ type SortColumn = 'created_at' | 'updated_at'
 interface Position {
   /** The sort the cursor belongs to: a cursor of one order is refused by another. */
   s: SortColumn
+  /** The sort column's value of the last row given, as stored: ISO 8601 UTC with milliseconds. */
   v: string
   id: string
+  /** The list and filters the cursor belongs to (see listBinding). */
+  b: string
+}
+
+/**
+ * What binds a cursor to the list it came from: a short hash of the list's name and its filters (every
+ * query parameter but limit and cursor, in a canonical order). A cursor replayed on another list, or with
+ * other filters, would silently skip or repeat records; it is refused instead.
+ */
+export function listBinding(list: string, filters: object = {}): string {
+  const canonical = Object.entries(filters)
+    .filter(([key, value]) => key !== 'limit' && key !== 'cursor' && value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return createHash('sha256')
+    .update(JSON.stringify([list, canonical]))
+    .digest('base64url')
+    .slice(0, 12)
 }
 
 function encode(position: Position): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url')
+  return Buffer.from(
+    JSON.stringify({ s: position.s, v: position.v, id: position.id, b: position.b }),
+  ).toString('base64url')
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]+$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const STORED_TIME = /^(\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+// Timestamps are written by the server (nowIso): a cursor's lies in years both databases store alike.
+const MIN_YEAR = 1970
+const MAX_YEAR = 9999
+const SORTS: readonly string[] = ['created_at', 'updated_at']
 
-function decode(cursor: string, sort: SortColumn): Position {
+/** A stored timestamp as the server writes it, a real instant in the range stored; checked to the letter. */
+function isStoredTime(value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  const match = STORED_TIME.exec(value)
+  if (!match) return false
+  const year = Number(match[1])
+  if (year < MIN_YEAR || year > MAX_YEAR) return false
+  const time = Date.parse(value)
+  // Date.parse accepts 2026-02-30; its ISO form would then differ.
+  return !Number.isNaN(time) && new Date(time).toISOString() === value
+}
+
+/** The position a cursor names, or undefined unless it is exactly what encode gives. */
+function parseCursor(cursor: string): Position | undefined {
+  if (!BASE64URL.test(cursor)) return undefined
+  let p: unknown
   try {
-    const p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position
-    const time = typeof p.v === 'string' && /^\d{4}-\d\d-\d\dT/.test(p.v) ? Date.parse(p.v) : Number.NaN
-    if (p.s === sort && typeof p.id === 'string' && UUID.test(p.id) && !Number.isNaN(time)) {
-      return { s: sort, v: new Date(time).toISOString(), id: p.id }
-    }
-  } catch {}
-  throw new ApiError('invalid_parameter', "Query parameter 'cursor' is not a cursor this list gave")
+    p = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+  } catch {
+    return undefined
+  }
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return undefined
+  const keys = Object.keys(p).sort()
+  if (keys.join(',') !== 'b,id,s,v') return undefined
+  const { s, v, id, b } = p as Record<string, unknown>
+  if (typeof s !== 'string' || !SORTS.includes(s)) return undefined
+  if (typeof id !== 'string' || !UUID.test(id)) return undefined
+  if (typeof b !== 'string' || !BASE64URL.test(b) || b.length !== 12) return undefined
+  if (!isStoredTime(v)) return undefined
+  const position = { s: s as SortColumn, v, id, b }
+  // Key order, spacing, escapes and padding too: a cursor is exactly what this server gave.
+  return encode(position) === cursor ? position : undefined
+}
+
+function decode(cursor: string, sort: SortColumn, binding: string): Position {
+  const position = parseCursor(cursor)
+  if (!position) {
+    throw new ApiError(
+      'invalid_parameter',
+      "Query parameter 'cursor' is not a cursor this list gave: pass the next_cursor of the previous page as it is",
+    )
+  }
+  if (position.b !== binding || position.s !== sort) {
+    throw new ApiError(
+      'invalid_parameter',
+      "Query parameter 'cursor' belongs to another list or other filters: start again without it",
+    )
+  }
+  return position
 }
 
 /**
@@ -132,13 +199,15 @@ function decode(cursor: string, sort: SortColumn): Position {
 export async function paginate<DB, TB extends keyof DB, R extends { id: string }>(
   query: SelectQueryBuilder<DB, TB, R>,
   page: PageRequest,
-  sort: SortColumn = 'created_at',
+  sort: SortColumn,
+  /** listBinding(list, filters): the cursors given belong to this list and filters only. */
+  binding: string,
 ): Promise<PageResult<R>> {
   const limit = page.limit ?? DEFAULT_LIMIT
   // biome-ignore lint/suspicious/noExplicitAny: the column names are checked by the callers' table types
   let q = query as SelectQueryBuilder<any, any, R>
   if (page.cursor) {
-    const at = decode(page.cursor, sort)
+    const at = decode(page.cursor, sort, binding)
     q = q.where((eb) =>
       eb.or([eb(`t.${sort}`, '>', at.v), eb.and([eb(`t.${sort}`, '=', at.v), eb('t.id', '>', at.id)])]),
     )
@@ -154,6 +223,7 @@ export async function paginate<DB, TB extends keyof DB, R extends { id: string }
   return {
     rows,
     has_more,
-    next_cursor: has_more && last ? encode({ s: sort, v: toStoredTime(last[sort]), id: last.id }) : null,
+    next_cursor:
+      has_more && last ? encode({ s: sort, v: toStoredTime(last[sort]), id: last.id, b: binding }) : null,
   }
 }

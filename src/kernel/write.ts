@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { isPostgres, nowIso } from '../db/dialect.ts'
+import { isPostgres, isRetryableTransactionError, nowIso } from '../db/dialect.ts'
 import type { Database } from '../db/types.ts'
 import { ApiError } from '../http/errors.ts'
 import type { Resource } from './resource.ts'
@@ -45,9 +45,9 @@ export interface WriteTarget {
 /** How many times a write the database aborted (40001, 40P01) runs again before answering 503. */
 export const WRITE_ATTEMPTS = 5
 
+/** PostgreSQL's serialization failures and deadlocks; not SQLite's busy, which has waited 5 s already. */
 export function isRetryableWrite(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return code === '40001' || code === '40P01'
+  return isRetryableTransactionError(err) && !/^SQLITE/.test(String((err as { code?: unknown }).code))
 }
 
 export function etagOf(version: number): string {

@@ -4,7 +4,7 @@ import { idEquals, nowIso } from '../../db/dialect.ts'
 import { prepared } from '../../db/prepared.ts'
 import type { AddressTable, Database } from '../../db/types.ts'
 import { ApiError } from '../../http/errors.ts'
-import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
@@ -79,7 +79,7 @@ export async function listAddresses(
   if (filters.customer_id) query = query.where(idEquals('t.customer_id', filters.customer_id))
   if (filters.type) query = query.where('t.type', '=', filters.type)
   if (filters.country) query = query.where('t.country', '=', filters.country.toUpperCase())
-  const result = await paginate(query, page)
+  const result = await paginate(query, page, 'created_at', listBinding('addresses', filters))
   return { ...result, rows: result.rows.map((row) => toAddress(row).value) }
 }
 

@@ -12,7 +12,7 @@ import { prepared } from '../../db/prepared.ts'
 import type { ContactTable, Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
-import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
@@ -146,7 +146,7 @@ export async function listContacts(
       ]),
     )
   }
-  const result = await paginate(query, page)
+  const result = await paginate(query, page, 'created_at', listBinding('contacts', filters))
   return { ...result, rows: await withAddressIds(db, workspaceId, result.rows) }
 }
 

@@ -6,7 +6,7 @@ import { isRevalidated, revalidatedCache, versionedCache } from '../../db/read-c
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
-import { type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
@@ -167,6 +167,7 @@ export async function listCustomers(
     query,
     filters,
     filters.updated_since !== undefined ? 'updated_at' : 'created_at',
+    listBinding('customers', filters),
   )
   return { ...page, rows: page.rows.map((row) => toCustomer(row).value) } as PageResult<Customer>
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { idEquals, toWireTime } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
-import { type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Event, EventListQuery } from './schema.ts'
 
 /** A page of the workspace's events, in the order they were recorded. */
@@ -16,7 +16,7 @@ export async function listEvents(
   if (filters.since !== undefined) {
     query = query.where('t.created_at', '>=', new Date(filters.since).toISOString())
   }
-  const page = await paginate(query, filters)
+  const page = await paginate(query, filters, 'created_at', listBinding('events', filters))
   return {
     ...page,
     rows: page.rows.map((row) => ({

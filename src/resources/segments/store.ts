@@ -4,7 +4,7 @@ import { isPostgres, nowIso } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
-import { type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
@@ -92,7 +92,7 @@ export async function listSegments(
       sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`
     query = query.where((eb) => eb.or([like('t.name'), like('t.reference')]))
   }
-  const page = await paginate(query, filters)
+  const page = await paginate(query, filters, 'created_at', listBinding('segments', filters))
   return { ...page, rows: page.rows.map((row) => toSegment(row).value) }
 }
 

@@ -4,7 +4,7 @@ import { isPostgres, nowIso, toStoredTime, toWireTime } from '../../db/dialect.t
 import { prepared } from '../../db/prepared.ts'
 import type { ApiTokenTable, Database } from '../../db/types.ts'
 import { generateSecret, hashSecret, permissionsOf, type Scope } from '../../domain/tokens.ts'
-import { type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
+import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import { runWrite, type WriteContext } from '../../kernel/write.ts'
 import {
   createTokenCache,
@@ -130,7 +130,7 @@ export async function listTokens(
     .select(TOKEN_COLUMNS)
     .where('t.workspace_id', '=', workspaceId)
     .where('t.revoked_at', 'is', null)
-  const result = await paginate(query, page)
+  const result = await paginate(query, page, 'created_at', listBinding('tokens'))
   return { ...result, rows: result.rows.map(toToken) }
 }
 
