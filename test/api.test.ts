@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict'
 import { PassThrough } from 'node:stream'
-import { after, before, describe, it } from 'node:test'
-import { buildTenant, buildTestApp, insertCustomer, type TestContext } from './helpers.ts'
+import { describe, it } from 'node:test'
+import { buildTenant, insertCustomer, useTestApp } from './helpers.ts'
 
 describe('around the API', () => {
-  let t: TestContext
   const logs: string[] = []
-
-  before(async () => {
-    const stream = new PassThrough()
-    stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean)))
-    t = await buildTestApp({ logStream: stream })
-  })
-  after(() => t.close())
+  const stream = new PassThrough()
+  stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean)))
+  const t = useTestApp({ logStream: stream })
 
   it('serves an OpenAPI 3.1 document with the bearer scheme and every API route', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' })

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { after, before } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import pg from 'pg'
 import { v7 as uuidv7 } from 'uuid'
-import { buildApp } from '../src/app.ts'
+import { buildApp, type RouteInfo } from '../src/app.ts'
 import { connect, type Db } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
+import type { Database } from '../src/db/types.ts'
 import type { Scope } from '../src/domain/tokens.ts'
 import { RESOURCES } from '../src/resources/index.ts'
 import type { TokenCacheOptions } from '../src/resources/tokens/cache.ts'
@@ -83,6 +86,76 @@ export async function buildTestApp(
       await db.close()
       await database.drop()
     },
+  }
+}
+
+/** What useTestApp hands out: an app of the calling suite's own, available inside its tests and hooks. */
+export type TestApp = Omit<TestContext, 'close'>
+
+/**
+ * Builds an app on a database of its own before the calling suite's tests (a `before` hook of the describe
+ * it is called in, or of the file at top level), then runs `setUp` with it, and closes both after the
+ * suite. Inside a describe, the suite's own `before` hooks registered after this call find the app ready
+ * (hooks run in order); at the top level of a file, node:test starts each `before` hook as it is
+ * registered, without waiting for the one before: set up there with `setUp`.
+ */
+export function useTestApp(
+  options: Parameters<typeof buildTestApp>[0] & { setUp?: (t: TestApp) => Promise<void> } = {},
+): TestApp {
+  const { setUp, ...appOptions } = options
+  let context: TestContext | undefined
+  const current = () => {
+    if (!context) {
+      throw new Error(
+        'useTestApp: the app is not built yet (a top-level before hook of the file? use setUp) or is closed',
+      )
+    }
+    return context
+  }
+  const handle: TestApp = {
+    get app() {
+      return current().app
+    },
+    get db() {
+      return current().db
+    },
+    get database() {
+      return current().database
+    },
+  }
+  before(async () => {
+    context = await buildTestApp(appOptions)
+    await setUp?.(handle)
+  })
+  after(async () => {
+    await context?.close()
+    context = undefined
+  })
+  return handle
+}
+
+export type Headers = Record<string, string>
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+
+/**
+ * Requests to the app of `t`, sent with `auth` unless a call gives its own headers (`{}`: none). `auth` may
+ * be a function, for a token made in a hook after this is called. Each returns the injected response.
+ */
+export function api(t: { readonly app: FastifyInstance }, auth: Headers | (() => Headers) = {}) {
+  const headersOf = (headers?: Headers) => headers ?? (typeof auth === 'function' ? auth() : auth)
+  const call = (method: Method, url: string, body?: unknown, headers?: Headers) =>
+    t.app.inject({
+      method,
+      url,
+      headers: headersOf(headers),
+      ...(body === undefined ? {} : { payload: body as object }),
+    })
+  return {
+    call,
+    get: (url: string, headers?: Headers) => call('GET', url, undefined, headers),
+    post: (url: string, body?: unknown, headers?: Headers) => call('POST', url, body, headers),
+    patch: (url: string, body: unknown, headers?: Headers) => call('PATCH', url, body, headers),
+    del: (url: string, headers?: Headers) => call('DELETE', url, undefined, headers),
   }
 }
 
@@ -234,4 +307,94 @@ export async function makeSamples(
     if (resource.sample) ids[resource.name] = await resource.sample.create({ call, ids })
   }
   return ids
+}
+
+/** One request to an API route, built from the route list and the samples: what the derived suites send. */
+export interface RouteCase {
+  /** `METHOD /url` as the route list has it. */
+  route: string
+  method: Method
+  url: string
+  body?: object
+  /** The scope the route needs. */
+  scope: Scope
+  resource: string
+  /** What another workspace's token gets: 404 by id, 200 for a list, the intrusion status for a create. */
+  intrusion: number
+}
+
+/**
+ * The request of a route given the owner's sample of each resource (see makeSamples): its `:id` is the
+ * sample of its resource, a list asks for every record, a create sends the sample's intrusion body (which
+ * names the owner's records) and a PATCH the sample's patch.
+ */
+export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteCase {
+  const key = `${route.method} ${route.url}`
+  const resource = RESOURCES.find((r) => r.name === route.resource)
+  if (!resource) throw new Error(`${key} belongs to no resource`)
+  if (!route.scope) throw new Error(`${key} needs no token`)
+  const method = route.method as Method
+  const base = { route: key, method, scope: route.scope as Scope, resource: resource.name }
+  if (route.url.includes(':id')) {
+    const id = ids[resource.name]
+    if (!id) throw new Error(`${resource.name} has no sample: its by-id routes cannot be checked`)
+    const body = method === 'PATCH' ? (resource.sample?.patch ?? {}) : undefined
+    return { ...base, url: route.url.replace(':id', id), ...(body ? { body } : {}), intrusion: 404 }
+  }
+  if (method === 'GET') return { ...base, url: `${route.url}?limit=1000`, intrusion: 200 }
+  if (method === 'POST' && resource.sample) {
+    const { intrusion } = resource.sample
+    return { ...base, url: route.url, body: intrusion.body(ids), intrusion: intrusion.status }
+  }
+  throw new Error(`${key}: no request can be derived; give its resource a sample`)
+}
+
+/** The case of every route of the app that needs a token, in the order the app registered them. */
+export function routeCases(app: FastifyInstance, ids: Record<string, string>): RouteCase[] {
+  return app.routeList.filter((r) => r.scope).map((r) => routeCase(r, ids))
+}
+
+/** Fields that change without any write: a token's use is recorded in passing, by every request. */
+const PASSING = new Set(['last_used_at'])
+const withoutPassing = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(value, (key, v) => (PASSING.has(key) ? undefined : v)))
+
+/** Each table and the column that says whose it is: tsc asks for a new table here, so snapshots see it. */
+const WORKSPACE_COLUMN: Record<keyof Database, 'id' | 'workspace_id'> = {
+  workspaces: 'id',
+  api_tokens: 'workspace_id',
+  segments: 'workspace_id',
+  customers: 'workspace_id',
+  customer_tax_ids: 'workspace_id',
+  contacts: 'workspace_id',
+  addresses: 'workspace_id',
+  idempotency_keys: 'workspace_id',
+  events: 'workspace_id',
+}
+
+/**
+ * Everything a workspace holds, to compare before and after requests that must change nothing: what every
+ * read route of the API answers its owner (status, ETag, body; lists whole, by-id routes for each sample)
+ * and every stored row of the workspace, table by table. When a token was last used is left out.
+ */
+export async function snapshotWorkspace(
+  t: { readonly app: FastifyInstance; readonly db: Db },
+  owner: { workspaceId: string; auth: Headers },
+  ids: Record<string, string>,
+) {
+  const answers: Record<string, unknown> = {}
+  for (const c of routeCases(t.app, ids)) {
+    if (c.method !== 'GET') continue
+    const res = await t.app.inject({ method: 'GET', url: c.url, headers: owner.auth })
+    answers[c.route] = { status: res.statusCode, etag: res.headers.etag, body: withoutPassing(res.json()) }
+  }
+  const rows: Record<string, unknown> = {}
+  for (const [table, column] of Object.entries(WORKSPACE_COLUMN)) {
+    const whose = sql`${sql.ref(column)} = ${owner.workspaceId}`
+    const found = await sql<
+      Record<string, unknown>
+    >`select * from ${sql.table(table)} where ${whose}`.execute(t.db.kysely)
+    rows[table] = found.rows.map((row) => JSON.stringify(withoutPassing(row))).sort()
+  }
+  return { answers, rows }
 }

@@ -1,55 +1,36 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { RouteInfo } from '../src/app.ts'
+import { before, describe, it } from 'node:test'
 import { RESOURCES } from '../src/resources/index.ts'
-import { buildTenant, buildTestApp, makeSamples, type TestContext } from './helpers.ts'
+import {
+  buildTenant,
+  makeSamples,
+  type RouteCase,
+  routeCases,
+  snapshotWorkspace,
+  useTestApp,
+} from './helpers.ts'
 
 // The matrix is derived from the list of resources: every route of every resource, called with another
 // workspace's token and the owner's ids, reveals and changes nothing. A new resource is in it by being listed.
 
-interface Case {
-  route: string
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
-  url: string
-  body?: object
-  status: number
-}
-
-/** What another workspace's token gets from a route, given the owner's sample of each resource. */
-function caseOf(route: RouteInfo, ids: Record<string, string>): Case {
-  const resource = RESOURCES.find((r) => r.name === route.resource)
-  if (!resource) throw new Error(`${route.method} ${route.url} belongs to no resource`)
-  const method = route.method as Case['method']
-  const key = `${route.method} ${route.url}`
-  if (route.url.includes(':id')) {
-    const id = ids[resource.name]
-    if (!id) throw new Error(`${resource.name} has no sample: its by-id routes cannot be checked`)
-    const body = method === 'PATCH' ? (resource.sample?.patch ?? {}) : undefined
-    return { route: key, method, url: route.url.replace(':id', id), ...(body ? { body } : {}), status: 404 }
-  }
-  if (method === 'GET') return { route: key, method, url: `${route.url}?limit=1000`, status: 200 }
-  if (method === 'POST' && resource.sample) {
-    const { intrusion } = resource.sample
-    return { route: key, method, url: route.url, body: intrusion.body(ids), status: intrusion.status }
-  }
-  throw new Error(`${key}: no isolation case can be derived; give its resource a sample`)
-}
-
 describe('workspace isolation', () => {
-  let t: TestContext
+  const t = useTestApp()
   let owner: Awaited<ReturnType<typeof buildTenant>>
   let intruder: Awaited<ReturnType<typeof buildTenant>>
   let ids: Record<string, string>
-  let cases: Case[]
+  let cases: RouteCase[]
+  let untouched: Awaited<ReturnType<typeof snapshotWorkspace>>
 
   before(async () => {
-    t = await buildTestApp()
     owner = await buildTenant(t.db)
     intruder = await buildTenant(t.db)
     ids = await makeSamples(t.app, owner.auth)
-    cases = t.app.routeList.filter((r) => r.scope).map((r) => caseOf(r, ids))
+    const derived = routeCases(t.app, ids)
+    // A PATCH with an empty body writes nothing even for the owner: it must still be a 404 to anyone else.
+    const empty = derived.filter((c) => c.method === 'PATCH').map((c) => ({ ...c, body: {} }))
+    cases = [...derived, ...empty]
+    untouched = await snapshotWorkspace(t, owner, ids)
   })
-  after(() => t.close())
 
   it('every API route belongs to a listed resource, and every listed resource has routes', () => {
     const routes = t.app.routeList.filter((r) => r.scope)
@@ -62,7 +43,8 @@ describe('workspace isolation', () => {
   })
 
   it('has a case for every route of every resource, and a sample of every resource that has writes', () => {
-    assert.equal(cases.length, t.app.routeList.filter((r) => r.scope).length)
+    const routes = t.app.routeList.filter((r) => r.scope).map((r) => `${r.method} ${r.url}`)
+    assert.deepEqual([...new Set(cases.map((c) => c.route))].sort(), [...routes].sort())
     for (const resource of RESOURCES) {
       const writes = t.app.routeList.some((r) => r.resource === resource.name && r.method !== 'GET')
       if (writes) assert.ok(ids[resource.name], `${resource.name} has writes but no sample`)
@@ -78,14 +60,20 @@ describe('workspace isolation', () => {
         headers: intruder.auth,
         ...(c.body ? { payload: c.body } : {}),
       })
-      assert.equal(res.statusCode, c.status, `${c.route}: ${res.body}`)
-      for (const id of secrets) assert.ok(!res.body.includes(id), `${c.route} leaks ${id}`)
-      assert.ok(!res.body.includes('Owner-only Corp'), `${c.route} leaks the owner's customer`)
-      if (c.status === 404) assert.equal(res.json().code, 'not_found', c.route)
+      const label = `${c.route} ${JSON.stringify(c.body ?? null)}`
+      assert.equal(res.statusCode, c.intrusion, `${label}: ${res.body}`)
+      for (const id of secrets) assert.ok(!res.body.includes(id), `${label} leaks ${id}`)
+      assert.ok(!res.body.includes('Owner-only'), `${label} leaks a sample of the owner`)
+      if (c.intrusion === 404) {
+        // The very answer to an id that names nothing: it says nothing of the record.
+        const noun = RESOURCES.find((r) => r.name === c.resource)!.noun
+        assert.deepEqual(res.json(), { success: false, error: `${noun} not found`, code: 'not_found' }, label)
+      }
     }
   })
 
-  it("leaves the owner's records whole", async () => {
+  it("leaves the owner's records whole: every read and every stored row as before", async () => {
+    assert.deepEqual(await snapshotWorkspace(t, owner, ids), untouched)
     for (const resource of RESOURCES) {
       const id = ids[resource.name]
       const list = t.app.routeList.find(

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.ts'
-import { buildTenant, buildTestApp, type TestContext } from './helpers.ts'
+import { buildTenant, useTestApp } from './helpers.ts'
 import { startProxy } from './tcp-proxy.ts'
 
 const REDIS_PORT = 6379
 
-let t: TestContext
-before(async () => {
-  t = await buildTestApp()
-})
-after(() => t.close())
+const t = useTestApp()
 
 async function withApp<T>(
   options: { rateLimit: number; redisUrl?: string; logs?: string[] },

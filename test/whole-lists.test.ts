@@ -1,34 +1,34 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
 import {
   addressRow,
   buildTenant,
-  buildTestApp,
   contactRow,
   insertCustomer,
   nextInstant,
-  type TestContext,
+  type TestApp,
+  useTestApp,
 } from './helpers.ts'
 
 // Qwoty documents the contacts, addresses and tokens lists as whole lists: a client that sends neither
 // limit nor cursor gets every record (streamed past the first batch), one that does gets pages.
 
-let t: TestContext
 let tenant: Awaited<ReturnType<typeof buildTenant>>
 let customerId: string
 const COUNT = 1234
+const t = useTestApp({ setUp: fill })
 
-before(async () => {
-  t = await buildTestApp()
-  tenant = await buildTenant(t.db)
-  customerId = (await insertCustomer(t.db, tenant.workspaceId)).id
-  const other = (await insertCustomer(t.db, tenant.workspaceId)).id
+/** A workspace with COUNT contacts, addresses and tokens. */
+async function fill({ db }: TestApp) {
+  tenant = await buildTenant(db)
+  customerId = (await insertCustomer(db, tenant.workspaceId)).id
+  const other = (await insertCustomer(db, tenant.workspaceId)).id
   const ws = tenant.workspaceId
   const indexes = Array.from({ length: COUNT }, (_, i) => i)
   for (let start = 0; start < COUNT; start += 200) {
     const batch = indexes.slice(start, start + 200)
-    await t.db.kysely
+    await db.kysely
       .insertInto('contacts')
       .values(
         batch.map((i) => ({
@@ -37,13 +37,13 @@ before(async () => {
         })),
       )
       .execute()
-    await t.db.kysely
+    await db.kysely
       .insertInto('addresses')
       .values(
         batch.map((i) => ({ ...addressRow(ws, customerId, i), type: i % 3 === 0 ? 'shipping' : 'billing' })),
       )
       .execute()
-    await t.db.kysely
+    await db.kysely
       .insertInto('api_tokens')
       .values(
         batch.map((i) => {
@@ -64,8 +64,7 @@ before(async () => {
       )
       .execute()
   }
-})
-after(() => t.close())
+}
 
 const get = async (url: string) => {
   const res = await t.app.inject({ method: 'GET', url, headers: tenant.auth })

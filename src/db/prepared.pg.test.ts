@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { buildTenant, buildTestApp, insertCustomer, type TestContext } from '../../test/helpers.ts'
+import { buildTenant, insertCustomer, useTestApp } from '../../test/helpers.ts'
 
 describe('named prepared statements on PostgreSQL', () => {
-  let t: TestContext
-  before(async () => {
-    t = await buildTestApp()
-  })
-  after(() => t.close())
+  const t = useTestApp()
 
   it('keep answering when a migration changes what a statement returns', async () => {
     const tenant = await buildTenant(t.db)

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { buildTenant, buildTestApp, insertCustomer, type TestContext } from '../../test/helpers.ts'
+import { describe, it } from 'node:test'
+import { buildTenant, insertCustomer, useTestApp } from '../../test/helpers.ts'
 
-let t: TestContext
 let tenant: Awaited<ReturnType<typeof buildTenant>>
-
-before(async () => {
-  t = await buildTestApp()
-  tenant = await buildTenant(t.db)
+const t = useTestApp({
+  setUp: async ({ db }) => {
+    tenant = await buildTenant(db)
+  },
 })
-after(() => t.close())
 
 const call = (
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',

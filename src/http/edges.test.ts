@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { after, before, describe, it } from 'node:test'
-import { buildTenant, buildTestApp, type TestContext } from '../../test/helpers.ts'
+import { describe, it } from 'node:test'
+import { buildTenant, useTestApp } from '../../test/helpers.ts'
 import { buildApp } from '../app.ts'
 
-let t: TestContext
 let tenant: Awaited<ReturnType<typeof buildTenant>>
 let base: string
-
-before(async () => {
-  t = await buildTestApp()
-  tenant = await buildTenant(t.db)
-  base = await t.app.listen({ host: '127.0.0.1', port: 0 })
+const t = useTestApp({
+  setUp: async ({ app, db }) => {
+    tenant = await buildTenant(db)
+    base = await app.listen({ host: '127.0.0.1', port: 0 })
+  },
 })
-after(() => t.close())
 
 /** Sends raw bytes on a socket and reads the whole answer: what a client gets before any route runs. */
 function raw(request: string | Buffer): Promise<{ status: number; headers: string; body: string }> {

@@ -2,25 +2,17 @@ import assert from 'node:assert/strict'
 import { PassThrough } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import {
-  buildTenant,
-  buildTestApp,
-  createTestDatabase,
-  type TestContext,
-  type TestDatabase,
-} from '../../test/helpers.ts'
+import { buildTenant, createTestDatabase, type TestDatabase, useTestApp } from '../../test/helpers.ts'
 import { buildApp } from '../app.ts'
 import { connect, type Db } from '../db/connect.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 
-let t: TestContext
 let tenant: Awaited<ReturnType<typeof buildTenant>>
-
-before(async () => {
-  t = await buildTestApp()
-  tenant = await buildTenant(t.db)
+const t = useTestApp({
+  setUp: async ({ db }) => {
+    tenant = await buildTenant(db)
+  },
 })
-after(() => t.close())
 
 describe('request bodies', () => {
   it('answers 413 to a JSON body over 1 MiB', async () => {

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { buildTenant, buildTestApp, dialect, type TestContext } from '../../test/helpers.ts'
+import { buildTenant, dialect, useTestApp } from '../../test/helpers.ts'
 import { fingerprint, purgeIdempotencyKeys } from './idempotency.ts'
 
-let t: TestContext
 let tenant: Awaited<ReturnType<typeof buildTenant>>
-
-before(async () => {
-  t = await buildTestApp()
-  tenant = await buildTenant(t.db)
+const t = useTestApp({
+  setUp: async ({ db }) => {
+    tenant = await buildTenant(db)
+  },
 })
-after(() => t.close())
 
 const post = (key: string | undefined, payload: object, url = '/api/customers', auth = tenant.auth) =>
   t.app.inject({

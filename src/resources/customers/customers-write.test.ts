@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import {
-  buildTenant,
-  buildTestApp,
-  buildToken,
-  insertCustomer,
-  type TestContext,
-} from '../../../test/helpers.ts'
+import { api, buildTenant, buildToken, insertCustomer, useTestApp } from '../../../test/helpers.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
 import { updateWorkspace } from '../workspaces/store.ts'
 
@@ -22,18 +16,14 @@ const VALID = {
   id_crm: 'crm-42',
 }
 
-let t: TestContext
 let tenant: Awaited<ReturnType<typeof buildTenant>>
-
-before(async () => {
-  t = await buildTestApp()
-  tenant = await buildTenant(t.db)
+const t = useTestApp({
+  setUp: async ({ db }) => {
+    tenant = await buildTenant(db)
+  },
 })
-after(() => t.close())
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
-const call = (method: Method, url: string, body?: unknown, headers: Record<string, string> = tenant.auth) =>
-  t.app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as object }) })
+const { call } = api(t, () => tenant.auth)
 
 async function create(body: object = VALID, headers?: Record<string, string>) {
   const res = await call('POST', '/api/customers', body, headers)
@@ -252,14 +242,6 @@ describe('POST /api/customers', () => {
     assert.deepEqual(a.json(), c.json())
     assert.deepEqual(a.json().details, ["Field 'segment_id' does not name a segment of this workspace"])
   })
-
-  it('answers 401 without a token, 403 with customers:read only', async () => {
-    assert.equal((await call('POST', '/api/customers', VALID, {})).statusCode, 401)
-    const reader = await buildToken(t.db, tenant.workspaceId, ['customers:read'])
-    const res = await call('POST', '/api/customers', VALID, reader.auth)
-    assert.equal(res.statusCode, 403)
-    assert.equal(res.json().code, 'insufficient_scope')
-  })
 })
 
 describe('PATCH /api/customers/{id}', () => {
@@ -366,21 +348,10 @@ describe('PATCH /api/customers/{id}', () => {
     assert.deepEqual(now.tax_ids, VALID.tax_ids)
   })
 
-  it("answers 404 to another workspace's token and changes nothing", async () => {
-    const c = await create()
-    const other = await buildTenant(t.db)
-    const res = await call('PATCH', `/api/customers/${c.id}`, { name: 'Hijacked' }, other.auth)
+  it('answers 404 to an id that is not a UUID', async () => {
+    const res = await call('PATCH', '/api/customers/nope', { name: 'x' })
     assert.equal(res.statusCode, 404)
     assert.deepEqual(res.json(), { success: false, error: 'Customer not found', code: 'not_found' })
-    assert.equal((await call('GET', `/api/customers/${c.id}`)).json().data.name, VALID.name)
-  })
-
-  it('answers 401, 403 and 400 as it should', async () => {
-    const c = await create()
-    assert.equal((await call('PATCH', `/api/customers/${c.id}`, { name: 'x' }, {})).statusCode, 401)
-    const reader = await buildToken(t.db, tenant.workspaceId, ['customers:read'])
-    assert.equal((await call('PATCH', `/api/customers/${c.id}`, { name: 'x' }, reader.auth)).statusCode, 403)
-    assert.equal((await call('PATCH', '/api/customers/nope', { name: 'x' })).statusCode, 404)
   })
 })
 
@@ -436,28 +407,6 @@ describe('DELETE /api/customers/{id} and POST /api/customers/{id}/restore', () =
     const res = await call('POST', `/api/customers/${c.id}/restore`)
     assert.equal(res.statusCode, 409)
     assert.match(res.json().error, /30 days/)
-  })
-
-  it("answers 404 to another workspace's token for delete and restore", async () => {
-    const c = await create()
-    const other = await buildTenant(t.db)
-    assert.equal((await call('DELETE', `/api/customers/${c.id}`, undefined, other.auth)).statusCode, 404)
-    assert.equal(
-      (await call('POST', `/api/customers/${c.id}/restore`, undefined, other.auth)).statusCode,
-      404,
-    )
-    assert.equal((await call('GET', `/api/customers/${c.id}`)).statusCode, 200)
-  })
-
-  it('needs customers:write', async () => {
-    const c = await create()
-    const reader = await buildToken(t.db, tenant.workspaceId, ['customers:read'])
-    assert.equal((await call('DELETE', `/api/customers/${c.id}`, undefined, reader.auth)).statusCode, 403)
-    assert.equal(
-      (await call('POST', `/api/customers/${c.id}/restore`, undefined, reader.auth)).statusCode,
-      403,
-    )
-    assert.equal((await call('DELETE', `/api/customers/${c.id}`, undefined, {})).statusCode, 401)
   })
 })
 

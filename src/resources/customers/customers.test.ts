@@ -1,28 +1,19 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import {
-  buildTenant,
-  buildTestApp,
-  buildToken,
-  insertCustomer,
-  nextInstant,
-  type TestContext,
-} from '../../../test/helpers.ts'
+import { buildTenant, buildToken, insertCustomer, nextInstant, useTestApp } from '../../../test/helpers.ts'
 import { connect } from '../../db/connect.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
-import { revokeToken } from '../tokens/store.ts'
 
 const seed = readFileSync(new URL('../../../test/fixtures/get-customer.json', import.meta.url), 'utf8')
 
 describe('GET /api/customers/{id}', () => {
-  let t: TestContext
+  const t = useTestApp()
   let tenant: Awaited<ReturnType<typeof buildTenant>>
   let customer: Awaited<ReturnType<typeof insertCustomer>>
 
   before(async () => {
-    t = await buildTestApp()
     tenant = await buildTenant(t.db)
     customer = await insertCustomer(t.db, tenant.workspaceId, {
       name: 'Globex',
@@ -34,7 +25,6 @@ describe('GET /api/customers/{id}', () => {
       addresses: 2,
     })
   })
-  after(() => t.close())
 
   const get = (id: string, headers: Record<string, string> = tenant.auth) =>
     t.app.inject({ method: 'GET', url: `/api/customers/${id}`, headers })
@@ -104,42 +94,6 @@ describe('GET /api/customers/{id}', () => {
     assert.equal(res.json().data.id, customer.id)
   })
 
-  it('answers 401 without an Authorization header', async () => {
-    const res = await get(customer.id, {})
-    assert.equal(res.statusCode, 401)
-    assert.equal(res.json().code, 'missing_token')
-    assert.equal(res.json().success, false)
-    assert.match(String(res.headers['www-authenticate']), /^Bearer/)
-  })
-
-  it('answers 401 to a scheme other than Bearer', async () => {
-    const res = await get(customer.id, { authorization: `Basic ${tenant.secret}` })
-    assert.equal(res.statusCode, 401)
-    assert.equal(res.json().code, 'missing_token')
-  })
-
-  it('answers 401 "Invalid API token" to an unknown token', async () => {
-    const res = await get(customer.id, { authorization: 'Bearer qwoty_not_a_real_token' })
-    assert.equal(res.statusCode, 401)
-    assert.deepEqual(res.json(), { success: false, error: 'Invalid API token', code: 'invalid_token' })
-  })
-
-  it('answers 401 to a token revoked after it was used', async () => {
-    const token = await buildToken(t.db, tenant.workspaceId)
-    assert.equal((await get(customer.id, token.auth)).statusCode, 200)
-    assert.equal(await revokeToken(t.db.kysely, tenant.workspaceId, token.id), true)
-    const res = await get(customer.id, token.auth)
-    assert.equal(res.statusCode, 401)
-    assert.equal(res.json().error, 'Invalid API token')
-  })
-
-  it('answers 401 to an expired token', async () => {
-    const token = await buildToken(t.db, tenant.workspaceId, ['*'], new Date(Date.now() - 1000).toISOString())
-    const res = await get(customer.id, token.auth)
-    assert.equal(res.statusCode, 401)
-    assert.equal(res.json().error, 'Invalid API token')
-  })
-
   it('accepts a token that has not expired yet', async () => {
     const token = await buildToken(
       t.db,
@@ -147,19 +101,6 @@ describe('GET /api/customers/{id}', () => {
       ['*'],
       new Date(Date.now() + 60_000).toISOString(),
     )
-    assert.equal((await get(customer.id, token.auth)).statusCode, 200)
-  })
-
-  it('answers 403 to a token without customers:read', async () => {
-    const token = await buildToken(t.db, tenant.workspaceId, ['contacts:read', 'addresses:write'])
-    const res = await get(customer.id, token.auth)
-    assert.equal(res.statusCode, 403)
-    assert.equal(res.json().code, 'insufficient_scope')
-    assert.match(res.json().error, /customers:read/)
-  })
-
-  it('lets customers:write read too', async () => {
-    const token = await buildToken(t.db, tenant.workspaceId, ['customers:write'])
     assert.equal((await get(customer.id, token.auth)).statusCode, 200)
   })
 
@@ -175,14 +116,6 @@ describe('GET /api/customers/{id}', () => {
     const res = await get(uuidv7())
     assert.equal(res.statusCode, 404)
     assert.deepEqual(res.json(), { success: false, error: 'Customer not found', code: 'not_found' })
-  })
-
-  it("answers 404 to another workspace's token, revealing nothing of the record", async () => {
-    const other = await buildTenant(t.db)
-    const res = await get(customer.id, other.auth)
-    assert.equal(res.statusCode, 404)
-    assert.deepEqual(res.json(), { success: false, error: 'Customer not found', code: 'not_found' })
-    assert.doesNotMatch(res.body, /Globex/)
   })
 
   it('sends X-Request-Id on every response, keeping a well-formed one the client sent', async () => {

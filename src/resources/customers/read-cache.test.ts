@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import {
-  buildTenant,
-  buildTestApp,
-  buildToken,
-  insertCustomer,
-  type TestContext,
-} from '../../../test/helpers.ts'
+import { buildTenant, buildToken, insertCustomer, useTestApp } from '../../../test/helpers.ts'
 import { connect, type Db } from '../../db/connect.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
 import { runWrite } from '../../kernel/write.ts'
@@ -19,18 +13,15 @@ const seed = readFileSync(new URL('../../../test/fixtures/get-customer.json', im
 // A read served again from memory (SQLite's read cache, PostgreSQL's revalidated records) is sent as the
 // bytes serialised the first time: these tests hold it to what a first read answers.
 describe('GET /api/customers/{id} served again', () => {
-  let t: TestContext
-  let tenant: Awaited<ReturnType<typeof buildTenant>>
   let other: Db
+  // Registered first, as after hooks run in order: the second connection is closed before the database goes.
+  after(() => other?.close())
+  const t = useTestApp()
+  let tenant: Awaited<ReturnType<typeof buildTenant>>
 
   before(async () => {
-    t = await buildTestApp()
     tenant = await buildTenant(t.db)
     other = connect(t.database.url)
-  })
-  after(async () => {
-    await other.close()
-    await t.close()
   })
 
   const get = (id: string, headers: Record<string, string> = tenant.auth) =>

@@ -1,31 +1,21 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { killAllServers, startServer } from '../../../test/fixtures/crash-server.ts'
-import {
-  buildTenant,
-  buildTestApp,
-  buildToken,
-  dialect,
-  insertCustomer,
-  type TestContext,
-} from '../../../test/helpers.ts'
+import { buildTenant, buildToken, dialect, insertCustomer, useTestApp } from '../../../test/helpers.ts'
 import { connect } from '../../db/connect.ts'
 import { revokeToken, tokenCache } from './store.ts'
 
 describe('tokens held in memory', () => {
-  let t: TestContext
+  let clock = Date.parse('2026-03-01T12:00:00.000Z')
+  // Registered first, as after hooks run in order: the servers stop before the database goes.
+  after(() => killAllServers())
+  const t = useTestApp({ tokenCache: { now: () => clock } })
   let tenant: Awaited<ReturnType<typeof buildTenant>>
   let customerId: string
-  let clock = Date.parse('2026-03-01T12:00:00.000Z')
 
   before(async () => {
-    t = await buildTestApp({ tokenCache: { now: () => clock } })
     tenant = await buildTenant(t.db)
     customerId = (await insertCustomer(t.db, tenant.workspaceId)).id
-  })
-  after(async () => {
-    await killAllServers()
-    await t.close()
   })
 
   const get = (auth: Record<string, string>) =>
