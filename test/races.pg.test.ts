@@ -3,8 +3,8 @@
 // waits on the other in a cycle; a deadlock or serialization failure that still happens is retried, and
 // answered 503 at worst. Never 500.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { buildTenant, buildTestApp, insertCustomer, type TestContext } from './helpers.ts'
+import { before, describe, it } from 'node:test'
+import { buildTenant, insertCustomer, useTestApp } from './helpers.ts'
 
 const RACES = Number(process.env.RACES ?? 200)
 /** Races run side by side, each on records of its own: they do not touch each other's rows. */
@@ -30,14 +30,11 @@ interface Request {
 }
 
 describe('lock order: parent and child writes raced on PostgreSQL never answer 5xx', () => {
-  let t: TestContext
+  const t = useTestApp()
   let tenant: Awaited<ReturnType<typeof buildTenant>>
-
   before(async () => {
-    t = await buildTestApp()
     tenant = await buildTenant(t.db)
   })
-  after(() => t.close())
 
   /** A customer (in a segment) with one contact and one address linked to that contact, all at version 1. */
   const records = async (): Promise<Records> => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { buildTenant, buildTestApp, type TestContext } from '../../test/helpers.ts'
+import { before, describe, it } from 'node:test'
+import { buildTenant, useTestApp } from '../../test/helpers.ts'
 import { ApiError } from '../http/errors.ts'
 import { segments } from '../resources/segments/resource.ts'
 import { createSegment } from '../resources/segments/store.ts'
@@ -10,14 +10,11 @@ import { runWrite, WRITE_ATTEMPTS } from './write.ts'
 const deadlock = () => Object.assign(new Error('deadlock detected'), { code: '40P01' })
 
 describe('runWrite: one transaction per write, run again when the database aborts it', () => {
-  let t: TestContext
+  const t = useTestApp()
   let tenant: Awaited<ReturnType<typeof buildTenant>>
-
   before(async () => {
-    t = await buildTestApp()
     tenant = await buildTenant(t.db)
   })
-  after(() => t.close())
 
   const eventsOf = (id: string) =>
     t.db.kysely.selectFrom('events').select('type').where('record_id', '=', id).execute()

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { buildTenant, buildTestApp, insertCustomer, type TestContext } from '../../../test/helpers.ts'
+import { before, describe, it } from 'node:test'
+import { buildTenant, insertCustomer, useTestApp } from '../../../test/helpers.ts'
 
 describe('GET /api/customers/{id}?expand=…: an ETag of everything it shows', () => {
-  let t: TestContext
+  const t = useTestApp()
   let tenant: Awaited<ReturnType<typeof buildTenant>>
-
   before(async () => {
-    t = await buildTestApp()
     tenant = await buildTenant(t.db)
   })
-  after(() => t.close())
 
   const get = (url: string, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'GET', url, headers: { ...tenant.auth, ...headers } })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { buildTenant, buildTestApp, buildToken, type TestContext } from '../../../test/helpers.ts'
+import { before, describe, it } from 'node:test'
+import { buildTenant, buildToken, useTestApp } from '../../../test/helpers.ts'
 
 interface Event {
   id: string
@@ -11,14 +11,11 @@ interface Event {
 }
 
 describe('events: every write records one, in its transaction', () => {
-  let t: TestContext
+  const t = useTestApp()
   let tenant: Awaited<ReturnType<typeof buildTenant>>
-
   before(async () => {
-    t = await buildTestApp()
     tenant = await buildTenant(t.db)
   })
-  after(() => t.close())
 
   const call = (
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
