@@ -21,7 +21,7 @@ import { registerHygiene, securityHeaders } from './http/hygiene.ts'
 import { registerIdempotency } from './http/idempotency.ts'
 import { lazyChildLogger } from './http/logging.ts'
 import { registerOpenApi } from './http/openapi.ts'
-import { createRateLimiter } from './http/rate-limit.ts'
+import { type AuthFailureBudget, createAuthFailureLimiter, createRateLimiter } from './http/rate-limit.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { validationError, validatorCompiler } from './http/validation.ts'
 import { RESOURCES } from './resources/index.ts'
@@ -38,6 +38,10 @@ export interface AppOptions {
   redisUrl?: string
   /** Origins allowed to call from a browser; none by default. */
   corsOrigins?: string[]
+  /** Failed authentications allowed per client address (see registerAuth); absent: no limit. */
+  authFailures?: AuthFailureBudget & { now?: () => number; redisTimeoutMs?: number }
+  /** Fastify's trustProxy: whom to believe about the client's address; nobody by default. */
+  trustProxy?: boolean | string
 }
 
 export interface RouteInfo {
@@ -91,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // While closing, requests on connections still open are served (each closing its connection), not
     // refused with Fastify's own 503: the database stays open until they are done (see http/drain.ts).
     return503OnClosing: false,
+    trustProxy: options.trustProxy ?? false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
@@ -207,7 +212,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log: app.log,
   })
   if (limiter) app.addHook('onClose', () => limiter.close())
-  registerAuth(app, db.kysely, limiter)
+  const failures =
+    options.authFailures &&
+    createAuthFailureLimiter(options.authFailures, {
+      redisUrl: options.redisUrl,
+      log: app.log,
+      now: options.authFailures.now,
+      redisTimeoutMs: options.authFailures.redisTimeoutMs,
+    })
+  if (failures) app.addHook('onClose', () => failures.close())
+  registerAuth(app, db.kysely, limiter, failures)
   registerIdempotency(app, db.kysely)
   for (const resource of RESOURCES) {
     const routes = await resource.routes()

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net'
+
 export interface Config {
   databaseUrl: string
   host: string
@@ -8,6 +10,11 @@ export interface Config {
   rateLimit: number
   /** Origins allowed to call the API from a browser; empty means CORS is off. */
   corsOrigins: string[]
+  /** Failed authentications a client address may make at once (0: no limit), refilled over the window. */
+  authFailureLimit: number
+  authFailureWindowSeconds: number
+  /** Fastify's trustProxy: whom to believe about the client's address (X-Forwarded-For). */
+  trustProxy: boolean | string
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +51,39 @@ function origins(raw: string | undefined): string[] {
   return list
 }
 
+/** An IP address, a CIDR range, or one of proxy-addr's names (loopback, linklocal, uniquelocal). */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128))
+}
+
+function positive(value: number, name: string): number {
+  if (value === 0) throw new ConfigError(`${name} must be at least 1`)
+  return value
+}
+
+/**
+ * TRUST_PROXY: unset or false, nobody (the client's address is the connection's); true, whoever connects
+ * (only when every connection comes through the proxies); otherwise addresses or CIDR ranges of the
+ * proxies, comma separated. No count of hops: Fastify refuses it, as it cannot tell a proxy from a client.
+ */
+function trustProxy(raw: string | undefined): boolean | string {
+  const value = (raw ?? '').trim()
+  if (value === '' || value === 'false') return false
+  if (value === 'true') return true
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    if (!isProxyAddress(entry)) {
+      throw new ConfigError(
+        `TRUST_PROXY must be true, false, or the proxies' addresses or CIDR ranges, got "${entry}"`,
+      )
+    }
+  }
+  return value
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env.LOG_LEVEL || 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -57,5 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     rateLimit: integer(env, 'RATE_LIMIT', 100, 1_000_000),
     corsOrigins: origins(env.CORS_ORIGINS),
+    authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 20, 1_000_000),
+    authFailureWindowSeconds: positive(
+      integer(env, 'AUTH_FAILURE_WINDOW', 60, 86_400),
+      'AUTH_FAILURE_WINDOW',
+    ),
+    trustProxy: trustProxy(env.TRUST_PROXY),
   }
 }

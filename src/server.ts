@@ -42,6 +42,8 @@ export async function serve(
       rateLimit: config.rateLimit,
       redisUrl: config.redisUrl,
       corsOrigins: config.corsOrigins,
+      authFailures: { limit: config.authFailureLimit, windowSeconds: config.authFailureWindowSeconds },
+      trustProxy: config.trustProxy,
     })
   } catch (err) {
     await db.close()

@@ -13,6 +13,7 @@ import { createTestDatabase, dialect, insertCustomer, type TestDatabase, tempDir
 
 const BIN = new URL('../bin/quoin.js', import.meta.url).pathname
 const LOADED_PACKAGES = new URL('./fixtures/loaded-packages.mjs', import.meta.url).pathname
+const WRITTEN = 'loaded-packages: written'
 const SEED = new URL('./fixtures/get-customer.json', import.meta.url)
 
 /** `quoin <args>` in this process, with only `env` for its environment. */
@@ -400,7 +401,33 @@ const exited = (child: ChildProcess) =>
     else child.once('exit', (code) => resolve(code))
   })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Resolves once the server's stderr holds `line` more times than `count`; rejects if it exits first. */
+function stderrLine(server: ServeProcess, line: string, count: number): Promise<void> {
+  const seen = () =>
+    server
+      .stderr()
+      .split('\n')
+      .filter((l) => l === line).length
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (seen() <= count) return
+      stop()
+      resolve()
+    }
+    const gone = () => {
+      stop()
+      reject(new Error(`quoin serve exited before writing ${line}: ${server.stderr()}`))
+    }
+    const stop = () => {
+      server.child.stderr!.off('data', check)
+      server.child.off('exit', gone)
+    }
+    // After the listener that accumulates stderr, which was added first.
+    server.child.stderr!.on('data', check)
+    server.child.once('exit', gone)
+    check()
+  })
+}
 
 describe('the built quoin command', () => {
   it('runs from dist/: --version, and a usage error in one line with status 1', () => {
@@ -520,11 +547,16 @@ describe('quoin serve', () => {
         '--import',
         LOADED_PACKAGES,
       ])
-      /** What the server loaded so far: the preloaded fixture writes it on SIGUSR2. */
+      /** What the server loaded so far: the preloaded fixture writes it on SIGUSR2, then says so. */
       const loaded = async () => {
         rmSync(file, { force: true })
+        const before = server
+          .stderr()
+          .split('\n')
+          .filter((l) => l === WRITTEN).length
+        const written = stderrLine(server, WRITTEN, before)
         server.child.kill('SIGUSR2')
-        for (let i = 0; i < 2000 && !existsSync(file); i++) await sleep(10)
+        await written
         return JSON.parse(readFileSync(file, 'utf8')) as string[]
       }
       const atStart = await loaded()

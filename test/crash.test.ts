@@ -14,9 +14,12 @@ import { buildTenant, createTestDatabase, dialect, type TestDatabase } from './h
 
 const ROUNDS = 3
 const CONCURRENCY = 8
-/** Once this many writes were answered, the kill comes after a random delay in KILL_DELAY_MS. */
+/**
+ * The kill comes once WARM_UP_ACKS writes, plus a random number in KILL_AFTER_ACKS, were answered: at an
+ * instant chosen by what the server did, not by a timer, with CONCURRENCY - 1 writes in flight at least.
+ */
 const WARM_UP_ACKS = 100
-const KILL_DELAY_MS = [150, 600] as const
+const KILL_AFTER_ACKS = [20, 300] as const
 
 const ORIGINAL = [
   { tax: 'SIREN', tax_value: '404833048' },
@@ -62,8 +65,6 @@ function random(): number {
   x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
   return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0
@@ -123,6 +124,12 @@ class Workload {
     let answeredAfterKill = 0
     const unexpected: string[] = []
     const firstUnit = this.nextN
+    const killAt =
+      WARM_UP_ACKS + KILL_AFTER_ACKS[0] + Math.floor(random() * (KILL_AFTER_ACKS[1] - KILL_AFTER_ACKS[0]))
+    let reachKillPoint!: () => void
+    const killPoint = new Promise<void>((resolve) => {
+      reachKillPoint = resolve
+    })
 
     const send: Send = async <T>(unit: Unit, method: string, path: string, body: unknown) => {
       if (stopping) return undefined
@@ -132,14 +139,19 @@ class Workload {
         const res = await server.request<Data<T>>(method, path, body)
         if (res.status < 200 || res.status >= 300) {
           unexpected.push(`${method} ${path} (crash-${unit.n}): ${res.status} ${JSON.stringify(res.body)}`)
+          reachKillPoint()
           return undefined
         }
         unit.acked++
         acked++
         if (stopping) answeredAfterKill++
+        else if (acked >= killAt) reachKillPoint()
         return res.body.data
       } catch (err) {
-        if (!stopping) unexpected.push(`${method} ${path} (crash-${unit.n}): ${(err as Error).message}`)
+        if (!stopping) {
+          unexpected.push(`${method} ${path} (crash-${unit.n}): ${(err as Error).message}`)
+          reachKillPoint()
+        }
         return undefined
       } finally {
         inFlight--
@@ -155,8 +167,7 @@ class Workload {
 
     const started = Date.now()
     const workers = Array.from({ length: CONCURRENCY }, worker)
-    while (acked < WARM_UP_ACKS && unexpected.length === 0 && Date.now() - started < 10_000) await sleep(5)
-    await sleep(KILL_DELAY_MS[0] + random() * (KILL_DELAY_MS[1] - KILL_DELAY_MS[0]))
+    await killPoint
     const writingMs = Date.now() - started
     stopping = true
     const inFlightAtKill = inFlight

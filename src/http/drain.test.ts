@@ -131,7 +131,7 @@ describe('stopping under load', () => {
       await db.close()
       const server = await startServer({ DATABASE_URL: served.url, LOG_LEVEL: 'info' }, tenant.auth)
       const loads = Array.from({ length: 8 }, () => hammer(server.port, `/api/customers/${id}`, tenant.auth))
-      while (!/"status":200/.test(server.output())) await new Promise((r) => setTimeout(r, 20))
+      await server.outputMatching(/"status":200/)
       const code = await server.stop('SIGTERM')
       const results = await Promise.all(loads)
 

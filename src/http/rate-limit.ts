@@ -19,7 +19,10 @@ export interface RateLimitDecision {
 }
 
 export interface RateLimiter {
-  take(workspaceId: string): Promise<RateLimitDecision>
+  /** Spends one token of `key`'s bucket, if it has one. */
+  take(key: string): Promise<RateLimitDecision>
+  /** Gives back a token a take spent (never above the burst): for a take that reserved a budget. */
+  refund(key: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -39,7 +42,10 @@ export interface RateLimiterOptions {
   /** How long a take waits for Redis before answering from memory: 50 ms by default. */
   redisTimeoutMs?: number
   log: Logger
-  /** Clock of the in-memory buckets, in milliseconds; Redis buckets use the Redis server's clock. */
+  /**
+   * Clock of the in-memory buckets and of the Redis probes while it fails, in milliseconds; Redis buckets
+   * use the Redis server's clock.
+   */
   now?: () => number
 }
 
@@ -79,7 +85,30 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter | un
   const memory = createMemoryLimiter({ rate, burst, now })
   if (!options.redisUrl) return memory
   const timeoutMs = options.redisTimeoutMs ?? REDIS_TIMEOUT_MS
-  return createRedisLimiter({ url: options.redisUrl, timeoutMs, rate, burst, log: options.log, memory })
+  return createRedisLimiter({ url: options.redisUrl, timeoutMs, rate, burst, log: options.log, memory, now })
+}
+
+/** How many failed authentications a client address may make (see registerAuth in auth.ts). */
+export interface AuthFailureBudget {
+  /** Failures in a row, at once; 0 turns the budget off. */
+  limit: number
+  /** Seconds the budget takes to refill entirely: one failure more every windowSeconds / limit. */
+  windowSeconds: number
+}
+
+export const DEFAULT_AUTH_FAILURES: AuthFailureBudget = { limit: 20, windowSeconds: 60 }
+
+/** A limiter for failed authentications, per client address; undefined when the budget is off. */
+export function createAuthFailureLimiter(
+  budget: AuthFailureBudget,
+  options: { redisUrl?: string; redisTimeoutMs?: number; log: Logger; now?: () => number },
+): RateLimiter | undefined {
+  const { limit, windowSeconds } = budget
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new RangeError(`limit must be an integer ≥ 0, got ${limit}`)
+  if (limit === 0) return undefined
+  if (!(windowSeconds > 0)) throw new RangeError(`windowSeconds must be > 0, got ${windowSeconds}`)
+  return createRateLimiter({ ...options, rate: limit / windowSeconds, burst: limit })
 }
 
 /** RateLimit-Limit, -Remaining and -Reset (draft-ietf-httpapi-ratelimit-headers-06), and Retry-After on refusal. */
@@ -121,20 +150,29 @@ export function createMemoryLimiter(options: {
     for (const [id, b] of buckets) if (b.tokens + (t - b.at) * perMs >= burst) buckets.delete(id)
   }
   const timer = setInterval(sweep, SWEEP_MS).unref()
+  const refill = (key: string) => {
+    const t = now()
+    let b = buckets.get(key)
+    if (b === undefined) {
+      b = { tokens: burst, at: t }
+      buckets.set(key, b)
+    } else if (t > b.at) {
+      b.tokens = Math.min(burst, b.tokens + (t - b.at) * perMs)
+      b.at = t
+    }
+    return b
+  }
   return {
-    async take(workspaceId) {
-      const t = now()
-      let b = buckets.get(workspaceId)
-      if (b === undefined) {
-        b = { tokens: burst, at: t }
-        buckets.set(workspaceId, b)
-      } else if (t > b.at) {
-        b.tokens = Math.min(burst, b.tokens + (t - b.at) * perMs)
-        b.at = t
-      }
+    async take(key) {
+      const b = refill(key)
       const allowed = b.tokens >= 1 - EPSILON
       if (allowed) b.tokens -= 1
       return decide(allowed, b.tokens, rate, burst)
+    },
+    async refund(key) {
+      if (!buckets.has(key)) return
+      const b = refill(key)
+      b.tokens = Math.min(burst, b.tokens + 1)
     },
     async close() {
       clearInterval(timer)
@@ -147,7 +185,8 @@ export function createMemoryLimiter(options: {
 }
 
 /**
- * KEYS[1]: the bucket, a hash {tokens, at}; ARGV: rate (tokens/s), burst, TTL (ms).
+ * KEYS[1]: the bucket, a hash {tokens, at}; ARGV: rate (tokens/s), burst, TTL (ms), cost (1 takes a
+ * token, -1 gives one back).
  * Returns {1 if allowed, tokens left as a string} (a Lua number would be truncated to an integer).
  * Time is the Redis server's, so the instances' clocks do not matter. A refusal writes nothing: the
  * stored state already gives the same refill.
@@ -166,17 +205,26 @@ if tokens == nil or at == nil then
 elseif now > at then
   tokens = math.min(burst, tokens + (now - at) * rate / 1000)
 end
-if tokens < 1 - 1e-9 then
+if tonumber(ARGV[4]) < 0 then
+  tokens = math.min(burst, tokens + 1)
+elseif tokens < 1 - 1e-9 then
   return {0, string.format('%.17g', tokens)}
+else
+  tokens = tokens - 1
 end
-tokens = tokens - 1
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%.17g', now))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {1, string.format('%.17g', tokens)}
 `
 
 interface TakeCommand {
-  quoinRateLimitTake(key: string, rate: number, burst: number, ttlMs: number): Promise<[number, string]>
+  quoinRateLimitTake(
+    key: string,
+    rate: number,
+    burst: number,
+    ttlMs: number,
+    cost: 1 | -1,
+  ): Promise<[number, string]>
 }
 
 function createRedisLimiter(options: {
@@ -186,8 +234,9 @@ function createRedisLimiter(options: {
   burst: number
   log: Logger
   memory: MemoryRateLimiter
+  now: () => number
 }): RateLimiter {
-  const { rate, burst, log, memory } = options
+  const { rate, burst, log, memory, now } = options
   // The key outlives a full refill a little: a key that expired was a full bucket anyway.
   const ttlMs = Math.ceil((burst / rate) * 1000) + 1000
   const { Redis: Client } = require('ioredis') as typeof import('ioredis')
@@ -207,7 +256,7 @@ function createRedisLimiter(options: {
   let failingSince: number | undefined
   let probeAt = 0
   const fault = (err: unknown) => {
-    probeAt = performance.now() + PROBE_MS
+    probeAt = now() + PROBE_MS
     if (failingSince !== undefined || closed) return
     failingSince = Date.now()
     log.warn(
@@ -231,34 +280,40 @@ function createRedisLimiter(options: {
     for (const event of events) redis.on(event, started)
   })
 
+  /** Runs the script on Redis while it answers; on memory (take, or refund) while it does not. */
+  const run = async (key: string, cost: 1 | -1): Promise<RateLimitDecision | undefined> => {
+    const fallback = () => (cost === 1 ? memory.take(key) : memory.refund(key).then(() => undefined))
+    if (starting) await waitAtMost(starting, options.timeoutMs)
+    if (redis.status !== 'ready') {
+      if (failingSince === undefined && !starting) fault(new Error(`Redis connection is ${redis.status}`))
+      return fallback()
+    }
+    if (failingSince !== undefined) {
+      if (now() < probeAt) return fallback()
+      probeAt = now() + PROBE_MS
+    }
+    try {
+      const [allowed, tokens] = await redis.quoinRateLimitTake(KEY_PREFIX + key, rate, burst, ttlMs, cost)
+      failures = 0
+      if (failingSince !== undefined && !closed) {
+        log.info({ down_ms: Date.now() - failingSince }, 'Redis answers again: rate limits are shared again')
+        failingSince = undefined
+      }
+      return decide(allowed === 1, Number(tokens), rate, burst)
+    } catch (err) {
+      // One late answer (an event loop held up past the timeout) is not an outage: that request alone
+      // uses memory. A lost connection, or failures in a row, are.
+      if (++failures >= FAILURES_BEFORE_FAULT) fault(err)
+      return fallback()
+    }
+  }
+
   return {
-    async take(workspaceId) {
-      if (starting) await waitAtMost(starting, options.timeoutMs)
-      if (redis.status !== 'ready') {
-        if (failingSince === undefined && !starting) fault(new Error(`Redis connection is ${redis.status}`))
-        return memory.take(workspaceId)
-      }
-      if (failingSince !== undefined) {
-        if (performance.now() < probeAt) return memory.take(workspaceId)
-        probeAt = performance.now() + PROBE_MS
-      }
-      try {
-        const [allowed, tokens] = await redis.quoinRateLimitTake(KEY_PREFIX + workspaceId, rate, burst, ttlMs)
-        failures = 0
-        if (failingSince !== undefined && !closed) {
-          log.info(
-            { down_ms: Date.now() - failingSince },
-            'Redis answers again: rate limits are shared again',
-          )
-          failingSince = undefined
-        }
-        return decide(allowed === 1, Number(tokens), rate, burst)
-      } catch (err) {
-        // One late answer (an event loop held up past the timeout) is not an outage: that request alone
-        // uses memory. A lost connection, or failures in a row, are.
-        if (++failures >= FAILURES_BEFORE_FAULT) fault(err)
-        return memory.take(workspaceId)
-      }
+    async take(key) {
+      return (await run(key, 1))!
+    },
+    async refund(key) {
+      await run(key, -1)
     },
     async close() {
       if (closed) return

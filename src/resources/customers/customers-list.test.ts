@@ -116,18 +116,21 @@ describe('GET /api/customers', () => {
     const tenant = await buildTenant(t.db)
     const a = await post(tenant, { name: 'A', type: 'company' })
     const b = await post(tenant, { name: 'B', type: 'company' })
-    await new Promise((r) => setTimeout(r, 5))
+    // B last changed long ago, whatever the clock's resolution: A's PATCH comes after it.
+    const setUpdatedAt = (id: string, at: string) =>
+      t.db.kysely.updateTable('customers').set({ updated_at: at }).where('id', '=', id).execute()
+    await setUpdatedAt(b.id, '2020-01-01T00:00:00.000Z')
     await t.app.inject({
       method: 'PATCH',
       url: `/api/customers/${a.id}`,
       headers: tenant.auth,
       payload: { name: 'A2' },
     })
-    const body = await list(tenant, '?updated_since=2000-01-01T00:00:00Z')
-    assert.deepEqual(
-      body.data.map((c) => c.id),
-      [b.id, a.id],
-    )
+    const ids = async () => (await list(tenant, '?updated_since=2000-01-01T00:00:00Z')).data.map((c) => c.id)
+    assert.deepEqual(await ids(), [b.id, a.id])
+    // The same instant: by id.
+    await setUpdatedAt(a.id, '2020-01-01T00:00:00.000Z')
+    assert.deepEqual(await ids(), [a.id, b.id].sort())
   })
 
   it('filters on type, segment, external ids, tax value and q', async () => {

@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { buildTenant, buildToken, insertCustomer, nextInstant, useTestApp } from '../../../test/helpers.ts'
 import { connect } from '../../db/connect.ts'
 import { DEMO_CUSTOMER_ID, DEMO_WORKSPACE_ID, loadDemo } from '../../demo.ts'
+import { tokenUsageOf } from '../../http/auth.ts'
 
 const seed = readFileSync(new URL('../../../test/fixtures/get-customer.json', import.meta.url), 'utf8')
 
@@ -127,7 +128,11 @@ describe('GET /api/customers/{id}', () => {
     assert.equal(res.headers['x-request-id'], 'trace-123')
   })
 
-  it('records last_used_at within a second of first use but does not write it again within a minute', async () => {
+  it('records last_used_at within a second of first use but does not write it again within a minute', async (tc) => {
+    const usage = tokenUsageOf(t.app)!
+    await usage.flush()
+    // The write waits for a timer of one second: the test moves time, not the clock on the wall.
+    tc.mock.timers.enable({ apis: ['setTimeout'] })
     const token = await buildToken(t.db, tenant.workspaceId)
     const lastUsed = async () =>
       (
@@ -139,7 +144,13 @@ describe('GET /api/customers/{id}', () => {
       ).last_used_at
     assert.equal(await lastUsed(), null)
     await get(customer.id, token.auth)
-    await new Promise((r) => setTimeout(r, 1200))
+    assert.equal(usage.scheduled, true)
+    tc.mock.timers.tick(999)
+    assert.equal(usage.scheduled, true)
+    assert.equal(await lastUsed(), null)
+    tc.mock.timers.tick(1)
+    assert.equal(usage.scheduled, false, 'written a second after its first use')
+    await usage.flush()
     const first = await lastUsed()
     assert.notEqual(first, null)
     await t.db.kysely
@@ -148,7 +159,9 @@ describe('GET /api/customers/{id}', () => {
       .where('id', '=', token.id)
       .execute()
     await get(customer.id, token.auth)
-    await new Promise((r) => setTimeout(r, 1200))
+    assert.equal(usage.scheduled, false, 'nothing to write again within a minute')
+    tc.mock.timers.tick(60_000)
+    await usage.flush()
     assert.equal(new Date((await lastUsed()) as string).toISOString(), '2000-01-01T00:00:00.000Z')
   })
 })

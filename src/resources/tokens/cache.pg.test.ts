@@ -31,9 +31,16 @@ async function setUp(options: Parameters<typeof buildTestApp>[0]) {
   return { t, tenant, cache, channel: cache.channel!, get }
 }
 
-/** Waits (on the event loop, not on a timer) until `condition` holds. */
-async function until(condition: () => boolean) {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
+/**
+ * Polls `condition`, which waits on the network (a connection killed, a LISTEN made again), until it holds;
+ * fails past a generous deadline. What the test asserts never depends on how long it took.
+ */
+async function until(condition: () => boolean, deadlineMs = 30_000) {
+  const deadline = Date.now() + deadlineMs
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`not within ${deadlineMs} ms: ${condition}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
 }
 
 describe('the PostgreSQL token cache and its notification channel', () => {

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { killAllServers, startServer } from '../../../test/fixtures/crash-server.ts'
 import { buildTenant, buildToken, dialect, insertCustomer, useTestApp } from '../../../test/helpers.ts'
 import { connect } from '../../db/connect.ts'
+import { tokenUsageOf } from '../../http/auth.ts'
 import { revokeToken, tokenCache } from './store.ts'
 
 describe('tokens held in memory', () => {
@@ -36,8 +37,9 @@ describe('tokens held in memory', () => {
     const token = await buildToken(t.db, tenant.workspaceId, ['*'], new Date(clock + 4000).toISOString())
     await heard()
     assert.equal((await get(token.auth)).statusCode, 200)
-    // Its first use is recorded within a second, a write that empties SQLite's caches: wait for it.
-    while ((await lastUsed(token.id)) === null) await new Promise((resolve) => setTimeout(resolve, 50))
+    // Its first use is recorded within a second, a write that empties SQLite's caches: make it now.
+    await tokenUsageOf(t.app)!.flush()
+    assert.notEqual(await lastUsed(token.id), null)
     assert.equal((await get(token.auth)).statusCode, 200)
     const loads = cache.loads
     clock += 3999
