@@ -34,6 +34,10 @@ export interface AppOptions {
   logStream?: Writable
   /** Requests per second per workspace (bursts of twice that); 0 or absent: no limit. */
   rateLimit?: number
+  /** The burst a workspace may send at once; twice rateLimit by default. */
+  rateBurst?: number
+  /** The clock of in-memory budgets, in milliseconds (tests move it; Redis budgets use Redis's clock). */
+  rateClock?: () => number
   /** Shares the rate-limit budget between instances. */
   redisUrl?: string
   /** Origins allowed to call from a browser; none by default. */
@@ -208,6 +212,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const limiter = createRateLimiter({
     rate: options.rateLimit ?? 0,
+    ...(options.rateBurst !== undefined ? { burst: options.rateBurst } : {}),
+    ...(options.rateClock ? { now: options.rateClock } : {}),
     redisUrl: options.redisUrl,
     log: app.log,
   })
