@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { nowIso, toWireTime } from '../db/dialect.ts'
 import type { Database, Timestamp } from '../db/types.ts'
@@ -66,4 +66,45 @@ export async function softDeleteLive(
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) > 0
+}
+
+type SoftDeleted = 'customers' | 'contacts' | 'addresses'
+/** Query builders over a table chosen at run time; the callers' signatures carry the types. */
+// biome-ignore lint/suspicious/noExplicitAny: the table is one of SoftDeleted, whose columns the signatures check
+type Loose = any
+
+/** The live records of `table` whose `column` names `parentId` (a customer's contacts), oldest first. */
+export function liveChildren<T extends SoftDeleted>(
+  db: Kysely<Database>,
+  table: T,
+  workspaceId: string,
+  column: keyof Database[T] & string,
+  parentId: string,
+): Promise<Selectable<Database[T]>[]> {
+  return (db as Loose)
+    .selectFrom(table)
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where(column, '=', parentId.toLowerCase())
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+}
+
+/** Some columns of one live record of `table`, or undefined. */
+export function liveRow<T extends SoftDeleted, C extends keyof Selectable<Database[T]> & string>(
+  db: Kysely<Database>,
+  table: T,
+  workspaceId: string,
+  id: string,
+  columns: readonly C[],
+): Promise<Pick<Selectable<Database[T]>, C> | undefined> {
+  return (db as Loose)
+    .selectFrom(table)
+    .select(columns)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
 }

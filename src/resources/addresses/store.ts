@@ -6,7 +6,7 @@ import type { AddressTable, Database } from '../../db/types.ts'
 import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { liveChildren, liveRow, softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { isContactOfCustomer, NO_SUCH_CUSTOMER, touchContacts } from '../contacts/store.ts'
 import { customerExists, touchCustomer } from '../customers/store.ts'
@@ -89,15 +89,7 @@ export async function listAddressesOfCustomer(
   workspaceId: string,
   customerId: string,
 ): Promise<Address[]> {
-  const rows = await db
-    .selectFrom('addresses')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('customer_id', '=', customerId.toLowerCase())
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute()
+  const rows = await liveChildren(db, 'addresses', workspaceId, 'customer_id', customerId)
   return rows.map((row) => toAddress(row).value)
 }
 
@@ -169,13 +161,7 @@ export async function updateAddress(
   patch: UpdateAddressBody,
 ): Promise<boolean> {
   const changes = addressChanges(patch)
-  const current = await trx
-    .selectFrom('addresses')
-    .select(['customer_id', 'contact_id'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
+  const current = await liveRow(trx, 'addresses', workspaceId, id, ['customer_id', 'contact_id'])
   if (!current) return false
   if (
     changes.contact_id &&
@@ -192,13 +178,7 @@ export async function updateAddress(
 
 /** Soft-deletes a live address (false otherwise); the customer's address_ids change with it. */
 export async function deleteAddress({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
-  const address = await trx
-    .selectFrom('addresses')
-    .select(['customer_id', 'contact_id'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
+  const address = await liveRow(trx, 'addresses', workspaceId, id, ['customer_id', 'contact_id'])
   if (!address) return false
   const at = nowIso()
   await touchCustomer(trx, workspaceId, address.customer_id, at)

@@ -14,7 +14,7 @@ import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { liveChildren, liveRow, softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { customerExists, touchCustomer } from '../customers/store.ts'
 import type { Contact, CreateContactBody, UpdateContactBody } from './schema.ts'
@@ -156,15 +156,7 @@ export async function listContactsOfCustomer(
   workspaceId: string,
   customerId: string,
 ): Promise<Contact[]> {
-  const rows = await db
-    .selectFrom('contacts')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('customer_id', '=', customerId.toLowerCase())
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute()
+  const rows = await liveChildren(db, 'contacts', workspaceId, 'customer_id', customerId)
   return withAddressIds(db, workspaceId, rows)
 }
 
@@ -247,13 +239,7 @@ export function updateContact({ trx, workspaceId }: WriteContext, id: string, pa
  * contact_ids change with it.
  */
 export async function deleteContact({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
-  const contact = await trx
-    .selectFrom('contacts')
-    .select('customer_id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
+  const contact = await liveRow(trx, 'contacts', workspaceId, id, ['customer_id'])
   if (!contact) return false
   const at = nowIso()
   await touchCustomer(trx, workspaceId, contact.customer_id, at)
