@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
+import { contactSearchText, customerSearchTax, customerSearchText } from './db/search.ts'
 import type { Database } from './db/types.ts'
+import { normalizeTaxValue } from './domain/tax-ids.ts'
 
 // The example of Qwoty's "Get Customer" page, with its exact ids and timestamps.
 export const DEMO_WORKSPACE_ID = '706eb564-6c4a-4e18-841c-bdd79be6bca7'
@@ -51,6 +53,8 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
         id_accounting: null,
         created_at: AT,
         updated_at: AT,
+        search_text: customerSearchText({ name: 'Acme Corporation', id_crm: 'crm_001' }),
+        search_tax: customerSearchTax(['FR12345678901', '123456789']),
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute()
@@ -63,6 +67,7 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
           position: 0,
           tax: 'VAT',
           tax_value: 'FR12345678901',
+          tax_value_norm: normalizeTaxValue('FR12345678901'),
         },
         {
           workspace_id: WS,
@@ -70,6 +75,7 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
           position: 1,
           tax: 'SIREN',
           tax_value: '123456789',
+          tax_value_norm: normalizeTaxValue('123456789'),
         },
       ])
       .onConflict((oc) => oc.columns(['workspace_id', 'customer_id', 'position']).doNothing())
@@ -85,6 +91,7 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
           id_accounting: null,
           created_at: AT,
           updated_at: AT,
+          search_text: contactSearchText(c),
         })),
       )
       .onConflict((oc) => oc.column('id').doNothing())

@@ -1,7 +1,6 @@
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import {
-  containsIgnoreCase,
   idEquals,
   inTransaction,
   isPostgres,
@@ -10,7 +9,9 @@ import {
   parseJsonArray,
   toWireTime,
 } from '../../db/dialect.ts'
+import { rowsWhere } from '../../db/lookup.ts'
 import { prepared } from '../../db/prepared.ts'
+import { contactSearchText, matches } from '../../db/search.ts'
 import type { ContactTable, Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { withVersion } from '../../http/conditional.ts'
@@ -136,17 +137,12 @@ export async function listContacts(
     .where('t.workspace_id', '=', workspaceId)
     .where('t.deleted_at', 'is', null)
   if (filters.customer_id) query = query.where(idEquals('t.customer_id', filters.customer_id))
-  if (filters.email) query = query.where(sql`lower(t.email)`, '=', sql`lower(${filters.email.trim()})`)
-  const { q } = filters
-  if (q) {
-    query = query.where((eb) =>
-      eb.or([
-        containsIgnoreCase('t.first_name', q),
-        containsIgnoreCase('t.last_name', q),
-        containsIgnoreCase('t.email', q),
-      ]),
-    )
+  if (filters.email) {
+    // Found through the (workspace_id, lower(email)) index (see rowsWhere).
+    const email = sql<boolean>`workspace_id = ${workspaceId} and lower(email) = lower(${filters.email.trim()})`
+    query = query.where(rowsWhere(db, 'contacts', email))
   }
+  if (filters.q) query = query.where(await matches(db, 'contacts', filters.q))
   const result = await paginate(query, page)
   return { ...result, rows: await withAddressIds(db, workspaceId, result.rows) }
 }
@@ -208,15 +204,19 @@ export function createContact(
     if (!(await customerExists(trx, workspaceId, customerId))) {
       throw new ApiError('validation_failed', 'Validation error', [NO_SUCH_CUSTOMER])
     }
+    const names = {
+      first_name: input.first_name.trim(),
+      last_name: input.last_name.trim(),
+      email: input.email.trim(),
+    }
     const row = await trx
       .insertInto('contacts')
       .values({
         id: uuidv7(),
         workspace_id: workspaceId,
         customer_id: customerId,
-        first_name: input.first_name.trim(),
-        last_name: input.last_name.trim(),
-        email: input.email.trim(),
+        ...names,
+        search_text: contactSearchText(names),
         phone: input.phone ?? null,
         role: (input.role ?? []).join(','),
         id_crm: input.id_crm ?? null,
@@ -258,9 +258,11 @@ export async function updateContact(
     return contact
   }
   return inTransaction(db, async (trx) => {
+    const searched = await contactSearchChanges(trx, workspaceId, id.toLowerCase(), changes)
+    if (searched === undefined) throw notFound('Contact')
     const updated = await trx
       .updateTable('contacts')
-      .set({ ...changes, updated_at: nowIso() })
+      .set({ ...changes, ...searched, updated_at: nowIso() })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id.toLowerCase())
       .where('deleted_at', 'is', null)
@@ -276,6 +278,33 @@ export async function updateContact(
     const [contact] = await withAddressIds(trx, workspaceId, [row])
     return contact!
   })
+}
+
+/** The search_text a change gives, from the contact as it is (locked on PostgreSQL); undefined if not live. */
+async function contactSearchChanges(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  changes: Updateable<ContactTable>,
+) {
+  const { first_name, last_name, email } = changes
+  if (first_name === undefined && last_name === undefined && email === undefined) return {}
+  const current = await trx
+    .selectFrom('contacts')
+    .select(['first_name', 'last_name', 'email'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .$if(isPostgres(trx), (q) => q.forUpdate())
+    .executeTakeFirst()
+  if (!current) return undefined
+  return {
+    search_text: contactSearchText({
+      first_name: first_name ?? current.first_name,
+      last_name: last_name ?? current.last_name,
+      email: email ?? current.email,
+    }),
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type TestContext,
 } from '../../../test/helpers.ts'
 import type { Db } from '../../db/connect.ts'
+import { segmentSearchText } from '../../db/search.ts'
 import { segmentExists } from './store.ts'
 
 const setUp = buildTestApp
@@ -42,7 +43,10 @@ async function buildSegment(
     created_at: at,
     updated_at: at,
   }
-  await db.kysely.insertInto('segments').values(row).execute()
+  await db.kysely
+    .insertInto('segments')
+    .values({ ...row, search_text: segmentSearchText(row) })
+    .execute()
   return row
 }
 

@@ -1,6 +1,7 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { inTransaction, isPostgres, nowIso, toWireTime } from '../../db/dialect.ts'
+import { matches, segmentSearchText } from '../../db/search.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { withVersion } from '../../http/conditional.ts'
@@ -46,11 +47,6 @@ function cleanReference(value: string | null | undefined): string | null {
   return value?.trim() || null
 }
 
-/** A LIKE pattern matching `text` anywhere, with its own % _ and \ taken literally (ESCAPE '\'). */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-}
-
 /** One segment of the workspace with its customer count, or undefined. */
 export async function findSegment(
   db: Kysely<Database>,
@@ -83,13 +79,7 @@ export async function listSegments(
   filters: SegmentListQuery,
 ): Promise<PageResult<Segment>> {
   let query = selectSegments(db).where('t.workspace_id', '=', workspaceId)
-  if (filters.q !== undefined) {
-    const pattern = containsPattern(filters.q)
-    // lower() on both sides, so SQLite (ASCII-only lower) and PostgreSQL fold the same characters.
-    const like = (column: 't.name' | 't.reference') =>
-      sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`
-    query = query.where((eb) => eb.or([like('t.name'), like('t.reference')]))
-  }
+  if (filters.q !== undefined) query = query.where(await matches(db, 'segments', filters.q))
   const page = await paginate(query, filters)
   return { ...page, rows: page.rows.map(toSegment) }
 }
@@ -109,8 +99,12 @@ export async function createSegment(
     created_at: at,
     updated_at: at,
   }
-  await db.insertInto('segments').values(row).execute()
-  return toSegment({ ...row, version: 1, customer_count: 0 })
+  const search_text = segmentSearchText(row)
+  await db
+    .insertInto('segments')
+    .values({ ...row, search_text })
+    .execute()
+  return toSegment({ ...row, search_text, version: 1, customer_count: 0 })
 }
 
 /** Applies a partial update: omitted fields stay, null clears. Undefined if the segment is absent. */
@@ -127,15 +121,36 @@ export async function updateSegment(
   }
   if (Object.keys(set).length === 0) return findSegment(db, workspaceId, id)
   return inTransaction(db, async (trx) => {
+    const searched = await segmentSearchChanges(trx, workspaceId, id, set)
+    if (searched === undefined) return undefined
     const result = await trx
       .updateTable('segments')
-      .set({ ...set, updated_at: nowIso() })
+      .set({ ...set, ...searched, updated_at: nowIso() })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
       .executeTakeFirst()
     if (Number(result.numUpdatedRows) === 0) return undefined
     return findSegment(trx, workspaceId, id)
   })
+}
+
+/** The search_text a change gives, from the segment as it is (locked on PostgreSQL); undefined if absent. */
+async function segmentSearchChanges(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  set: { name?: string; reference?: string | null },
+) {
+  if (set.name === undefined && set.reference === undefined) return {}
+  const current = await trx
+    .selectFrom('segments')
+    .select(['name', 'reference'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .$if(isPostgres(trx), (q) => q.forUpdate())
+    .executeTakeFirst()
+  if (!current) return undefined
+  return { search_text: segmentSearchText({ ...current, ...set }) }
 }
 
 export type SegmentDeletion =
