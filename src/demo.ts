@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
+import { contactSearchText, customerSearchTax, customerSearchText } from './db/search.ts'
 import type { Database } from './db/types.ts'
+import { normalizeTaxValue } from './domain/tax-ids.ts'
 import { runWrite } from './kernel/write.ts'
 import { addresses } from './resources/addresses/resource.ts'
 import { findAddress } from './resources/addresses/store.ts'
@@ -61,6 +63,8 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
         id_accounting: null,
         created_at: AT,
         updated_at: AT,
+        search_text: customerSearchText({ name: 'Acme Corporation', id_crm: 'crm_001' }),
+        search_tax: customerSearchTax(['FR12345678901', '123456789']),
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
@@ -74,6 +78,7 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
           position: 0,
           tax: 'VAT',
           tax_value: 'FR12345678901',
+          tax_value_norm: normalizeTaxValue('FR12345678901'),
         },
         {
           workspace_id: WS,
@@ -81,6 +86,7 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
           position: 1,
           tax: 'SIREN',
           tax_value: '123456789',
+          tax_value_norm: normalizeTaxValue('123456789'),
         },
       ])
       .onConflict((oc) => oc.columns(['workspace_id', 'customer_id', 'position']).doNothing())
@@ -96,6 +102,7 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
           id_accounting: null,
           created_at: AT,
           updated_at: AT,
+          search_text: contactSearchText(c),
         })),
       )
       .onConflict((oc) => oc.column('id').doNothing())

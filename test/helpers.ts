@@ -10,6 +10,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { buildApp, type RouteInfo } from '../src/app.ts'
 import { connect, type Db } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
+import { contactSearchText, customerSearchTax, customerSearchText } from '../src/db/search.ts'
 import type { Database } from '../src/db/types.ts'
 import type { Scope } from '../src/domain/tokens.ts'
 import { RESOURCES } from '../src/resources/index.ts'
@@ -215,6 +216,8 @@ export async function insertCustomer(
       id_accounting: null,
       created_at: at,
       updated_at: at,
+      search_text: customerSearchText({ name: input.name ?? 'Customer' }),
+      search_tax: customerSearchTax((input.taxIds ?? []).map((t) => t.tax_value)),
     })
     .execute()
   const taxIds = input.taxIds ?? []
@@ -228,7 +231,10 @@ export async function insertCustomer(
   for (let i = 0; i < (input.contacts ?? 0); i++) {
     const row = contactRow(workspaceId, id, i)
     contactIds.push(row.id)
-    await k.insertInto('contacts').values(row).execute()
+    await k
+      .insertInto('contacts')
+      .values({ ...row, search_text: contactSearchText(row) })
+      .execute()
   }
   const addressIds: string[] = []
   for (let i = 0; i < (input.addresses ?? 0); i++) {

@@ -80,12 +80,6 @@ export function idEquals(column: string, value: string) {
   return isUuid(value) ? sql<boolean>`${sql.ref(column)} = ${value.toLowerCase()}` : sql<boolean>`1 = 0`
 }
 
-/** `column` contains `text`, ignoring case (ASCII case on SQLite), with LIKE's wildcards taken literally. */
-export function containsIgnoreCase(column: string, text: string) {
-  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-  return sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`
-}
-
 /** Runs `fn` in a transaction, or in the caller's when `db` is one already. */
 export function inTransaction<T>(
   db: Kysely<Database>,

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_initial.ts'
 import * as m0002 from './migrations/0002_customer_records.ts'
 import * as m0003 from './migrations/0003_api_guarantees.ts'
 import * as m0004 from './migrations/0004_first_contact.ts'
+import * as m0005 from './migrations/0005_search.ts'
 import * as m0006 from './migrations/0006_events.ts'
 import type { Database } from './types.ts'
 
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002_customer_records': m0002,
   '0003_api_guarantees': m0003,
   '0004_first_contact': m0004,
+  '0005_search': m0005,
   '0006_events': m0006,
 }
 

@@ -19,6 +19,9 @@ interface Versioned {
   version: ColumnType<number, never, never>
 }
 
+/** Searchable fields folded and joined (src/db/search.ts); written with the fields, never shown. */
+type SearchText = ColumnType<string, string | undefined, string>
+
 /** Soft deletion: rows removed by one DELETE share a deletion_id, so a restore brings back exactly those. */
 interface SoftDeletable {
   deleted_at: ColumnType<Date | string | null, string | null | undefined, string | null>
@@ -46,6 +49,7 @@ export interface SegmentTable extends Versioned {
   description: string | null
   created_at: Timestamp
   updated_at: Timestamp
+  search_text: SearchText
 }
 
 export interface CustomerTable extends SoftDeletable, Versioned {
@@ -60,6 +64,9 @@ export interface CustomerTable extends SoftDeletable, Versioned {
   id_accounting: string | null
   created_at: Timestamp
   updated_at: Timestamp
+  search_text: SearchText
+  /** The customer's tax values, normalised as tax_value_norm, folded and joined. */
+  search_tax: SearchText
 }
 
 export interface CustomerTaxIdTable {
@@ -87,6 +94,7 @@ export interface ContactTable extends SoftDeletable, Versioned {
   id_accounting: string | null
   created_at: Timestamp
   updated_at: Timestamp
+  search_text: SearchText
 }
 
 export interface AddressTable extends SoftDeletable, Versioned {

@@ -208,9 +208,9 @@ export async function paginate<DB, TB extends keyof DB, R extends { id: string }
   let q = query as SelectQueryBuilder<any, any, R>
   if (page.cursor) {
     const at = decode(page.cursor, sort, binding)
-    q = q.where((eb) =>
-      eb.or([eb(`t.${sort}`, '>', at.v), eb.and([eb(`t.${sort}`, '=', at.v), eb('t.id', '>', at.id)])]),
-    )
+    // A row-value comparison: both databases start the index range there (an OR of the two cases made
+    // SQLite walk the index from the first row, so a deep page cost its depth).
+    q = q.where((eb) => eb(eb.refTuple(`t.${sort}`, 't.id'), '>', eb.tuple(at.v, at.id)))
   }
   const rows = await q
     .orderBy(`t.${sort}`)

@@ -1,14 +1,9 @@
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import {
-  containsIgnoreCase,
-  idEquals,
-  isPostgres,
-  jsonArrayFrom,
-  nowIso,
-  parseJsonArray,
-} from '../../db/dialect.ts'
+import { idEquals, isPostgres, jsonArrayFrom, nowIso, parseJsonArray } from '../../db/dialect.ts'
+import { rowsWhere } from '../../db/lookup.ts'
 import { prepared } from '../../db/prepared.ts'
+import { contactSearchText, matches } from '../../db/search.ts'
 import type { ContactTable, Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
@@ -135,17 +130,12 @@ export async function listContacts(
     .where('t.workspace_id', '=', workspaceId)
     .where('t.deleted_at', 'is', null)
   if (filters.customer_id) query = query.where(idEquals('t.customer_id', filters.customer_id))
-  if (filters.email) query = query.where(sql`lower(t.email)`, '=', sql`lower(${filters.email.trim()})`)
-  const { q } = filters
-  if (q) {
-    query = query.where((eb) =>
-      eb.or([
-        containsIgnoreCase('t.first_name', q),
-        containsIgnoreCase('t.last_name', q),
-        containsIgnoreCase('t.email', q),
-      ]),
-    )
+  if (filters.email) {
+    // Found through the (workspace_id, lower(email)) index (see rowsWhere).
+    const email = sql<boolean>`workspace_id = ${workspaceId} and lower(email) = lower(${filters.email.trim()})`
+    query = query.where(rowsWhere(db, 'contacts', email))
   }
+  if (filters.q) query = query.where(await matches(db, 'contacts', filters.q))
   const result = await paginate(query, page, 'created_at', listBinding('contacts', filters))
   return { ...result, rows: await withAddressIds(db, workspaceId, result.rows) }
 }
@@ -194,6 +184,11 @@ export async function createContact({ trx, workspaceId }: WriteContext, input: C
   if (!(await customerExists(trx, workspaceId, customerId))) {
     throw new ApiError('validation_failed', 'Validation error', [NO_SUCH_CUSTOMER])
   }
+  const names = {
+    first_name: input.first_name.trim(),
+    last_name: input.last_name.trim(),
+    email: input.email.trim(),
+  }
   const id = uuidv7()
   await trx
     .insertInto('contacts')
@@ -201,9 +196,8 @@ export async function createContact({ trx, workspaceId }: WriteContext, input: C
       id,
       workspace_id: workspaceId,
       customer_id: customerId,
-      first_name: input.first_name.trim(),
-      last_name: input.last_name.trim(),
-      email: input.email.trim(),
+      ...names,
+      search_text: contactSearchText(names),
       phone: input.phone ?? null,
       role: (input.role ?? []).join(','),
       id_crm: input.id_crm ?? null,
@@ -230,8 +224,35 @@ function contactChanges(patch: UpdateContactBody): Updateable<ContactTable> {
 }
 
 /** Changes the fields given (null clears, role is replaced whole); false unless the contact is live. */
-export function updateContact({ trx, workspaceId }: WriteContext, id: string, patch: UpdateContactBody) {
-  return updateLive(trx, 'contacts', workspaceId, id, contactChanges(patch), { softDeleted: true })
+export async function updateContact(
+  { trx, workspaceId }: WriteContext,
+  id: string,
+  patch: UpdateContactBody,
+) {
+  const changes = contactChanges(patch)
+  const searched = await contactSearchChanges(trx, workspaceId, id, changes)
+  if (searched === undefined) return false
+  return updateLive(trx, 'contacts', workspaceId, id, { ...changes, ...searched }, { softDeleted: true })
+}
+
+/** The search_text a change gives, from the contact as it is (the kernel locked it); undefined if not live. */
+async function contactSearchChanges(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  changes: Updateable<ContactTable>,
+) {
+  const { first_name, last_name, email } = changes
+  if (first_name === undefined && last_name === undefined && email === undefined) return {}
+  const current = await liveRow(trx, 'contacts', workspaceId, id, ['first_name', 'last_name', 'email'])
+  if (!current) return undefined
+  return {
+    search_text: contactSearchText({
+      first_name: first_name ?? current.first_name,
+      last_name: last_name ?? current.last_name,
+      email: email ?? current.email,
+    }),
+  }
 }
 
 /**

@@ -1,14 +1,16 @@
 import { type Expression, type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { containsIgnoreCase, idEquals, jsonArrayFrom, nowIso, parseJsonArray } from '../../db/dialect.ts'
+import { idEquals, jsonArrayFrom, nowIso, parseJsonArray } from '../../db/dialect.ts'
+import { rowsWhere } from '../../db/lookup.ts'
 import { prepared } from '../../db/prepared.ts'
 import { isRevalidated, revalidatedCache, versionedCache } from '../../db/read-cache.ts'
+import { customerSearchTax, customerSearchText, matches } from '../../db/search.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { liveRow, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
@@ -136,48 +138,28 @@ export async function listCustomers(
   workspaceId: string,
   filters: CustomerListQuery,
 ): Promise<PageResult<Customer>> {
+  const sort = filters.updated_since !== undefined ? 'updated_at' : 'created_at'
   let query = selectCustomers(db).where('t.workspace_id', '=', workspaceId).where('t.deleted_at', 'is', null)
   if (filters.type) query = query.where('t.type', '=', filters.type)
   if (filters.segment_id) query = query.where(idEquals('t.segment_id', filters.segment_id))
+  // Exact filters find their customers through their own index (see rowsWhere).
   for (const column of ['id_crm', 'id_erp', 'id_accounting'] as const) {
     const value = filters[column]
-    if (value !== undefined) query = query.where(`t.${column}`, '=', value)
+    if (value === undefined) continue
+    const exact = sql<boolean>`workspace_id = ${workspaceId} and ${sql.ref(column)} = ${value}`
+    query = query.where(rowsWhere(db, 'customers', exact, sort))
   }
   if (filters.tax_value !== undefined) {
-    const norm = normalizeTaxValue(filters.tax_value)
-    query = query.where((eb) => eb.exists(taxIdsOf(eb).where('x.tax_value_norm', '=', norm)))
+    const holders = sql<boolean>`id in (select customer_id from customer_tax_ids
+      where workspace_id = ${workspaceId} and tax_value_norm = ${normalizeTaxValue(filters.tax_value)})`
+    query = query.where(rowsWhere(db, 'customers', holders, sort))
   }
   if (filters.updated_since !== undefined) {
     query = query.where('t.updated_at', '>=', new Date(filters.updated_since).toISOString())
   }
-  if (filters.q !== undefined) {
-    const q = filters.q
-    const norm = normalizeTaxValue(q)
-    query = query.where((eb) =>
-      eb.or([
-        containsIgnoreCase('t.name', q),
-        containsIgnoreCase('t.id_crm', q),
-        containsIgnoreCase('t.id_erp', q),
-        containsIgnoreCase('t.id_accounting', q),
-        ...(norm ? [eb.exists(taxIdsOf(eb).where(containsIgnoreCase('x.tax_value_norm', norm)))] : []),
-      ]),
-    )
-  }
-  const page = await paginate(
-    query,
-    filters,
-    filters.updated_since !== undefined ? 'updated_at' : 'created_at',
-    listBinding('customers', filters),
-  )
+  if (filters.q !== undefined) query = query.where(await matches(db, 'customers', filters.q, sort))
+  const page = await paginate(query, filters, sort, listBinding('customers', filters))
   return { ...page, rows: page.rows.map((row) => toCustomer(row).value) } as PageResult<Customer>
-}
-
-function taxIdsOf(eb: CustomerScope) {
-  return eb
-    .selectFrom('customer_tax_ids as x')
-    .select('x.position')
-    .whereRef('x.workspace_id', '=', 't.workspace_id')
-    .whereRef('x.customer_id', '=', 't.id')
 }
 
 async function replaceTaxIds(
@@ -228,6 +210,8 @@ export async function createCustomer({ trx, workspaceId }: WriteContext, input: 
       id_accounting: input.id_accounting ?? null,
       created_at: at,
       updated_at: at,
+      search_text: customerSearchText({ ...input, name: input.name.trim() }),
+      search_tax: customerSearchTax((input.tax_ids ?? []).map((t) => t.tax_value)),
     })
     .execute()
   await replaceTaxIds(trx, workspaceId, id, input.tax_ids ?? [])
@@ -246,11 +230,39 @@ export async function updateCustomer(
     ...(fields.name !== undefined ? { name: fields.name.trim() } : {}),
     ...(fields.segment_id ? { segment_id: fields.segment_id.toLowerCase() } : {}),
   }
-  // A change of tax ids alone still marks the customer as changed.
-  const changes = tax_ids !== undefined && Object.keys(set).length === 0 ? { updated_at: nowIso() } : set
+  const searched = await customerSearchChanges(trx, workspaceId, id, patch)
+  if (searched === undefined) return false
+  // A change of tax ids alone changes search_tax, so it too marks the customer as changed.
+  const changes = { ...set, ...searched }
   if (!(await updateLive(trx, 'customers', workspaceId, id, changes, { softDeleted: true }))) return false
   if (tax_ids !== undefined) await replaceTaxIds(trx, workspaceId, id, tax_ids)
   return true
+}
+
+/**
+ * The search columns a patch changes, from the record as it is (the kernel locked it), or undefined when
+ * the customer is not live.
+ */
+async function customerSearchChanges(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  patch: CustomerPatch,
+) {
+  const changes: { search_text?: string; search_tax?: string } = {}
+  if (patch.tax_ids !== undefined)
+    changes.search_tax = customerSearchTax(patch.tax_ids.map((t) => t.tax_value))
+  const fields = ['name', 'id_crm', 'id_erp', 'id_accounting'] as const
+  if (!fields.some((f) => patch[f] !== undefined)) return changes
+  const current = await liveRow(trx, 'customers', workspaceId, id, fields)
+  if (!current) return undefined
+  changes.search_text = customerSearchText({
+    name: patch.name?.trim() ?? current.name,
+    id_crm: patch.id_crm !== undefined ? patch.id_crm : current.id_crm,
+    id_erp: patch.id_erp !== undefined ? patch.id_erp : current.id_erp,
+    id_accounting: patch.id_accounting !== undefined ? patch.id_accounting : current.id_accounting,
+  })
+  return changes
 }
 
 /** Soft-deletes the customer with its live contacts and addresses, as one deletion. False if absent. */

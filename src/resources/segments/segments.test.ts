@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
 import { buildTenant, nextInstant, useTestApp } from '../../../test/helpers.ts'
 import type { Db } from '../../db/connect.ts'
+import { segmentSearchText } from '../../db/search.ts'
 import { segmentExists } from './store.ts'
 
 const KEYS = [
@@ -34,7 +35,10 @@ async function buildSegment(
     created_at: at,
     updated_at: at,
   }
-  await db.kysely.insertInto('segments').values(row).execute()
+  await db.kysely
+    .insertInto('segments')
+    .values({ ...row, search_text: segmentSearchText(row) })
+    .execute()
   return row
 }
 

@@ -1,6 +1,7 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { isPostgres, nowIso } from '../../db/dialect.ts'
+import { matches, segmentSearchText } from '../../db/search.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
@@ -48,11 +49,6 @@ function cleanReference(value: string | null | undefined): string | null {
   return value?.trim() || null
 }
 
-/** A LIKE pattern matching `text` anywhere, with its own % _ and \ taken literally (ESCAPE '\'). */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-}
-
 /** One segment of the workspace with its customer count, or undefined. */
 export async function findSegment(
   db: Kysely<Database>,
@@ -85,13 +81,7 @@ export async function listSegments(
   filters: SegmentListQuery,
 ): Promise<PageResult<Segment>> {
   let query = selectSegments(db).where('t.workspace_id', '=', workspaceId)
-  if (filters.q !== undefined) {
-    const pattern = containsPattern(filters.q)
-    // lower() on both sides, so SQLite (ASCII-only lower) and PostgreSQL fold the same characters.
-    const like = (column: 't.name' | 't.reference') =>
-      sql<boolean>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`
-    query = query.where((eb) => eb.or([like('t.name'), like('t.reference')]))
-  }
+  if (filters.q !== undefined) query = query.where(await matches(db, 'segments', filters.q))
   const page = await paginate(query, filters, 'created_at', listBinding('segments', filters))
   return { ...page, rows: page.rows.map((row) => toSegment(row).value) }
 }
@@ -103,14 +93,18 @@ export async function createSegment(
 ): Promise<string> {
   const at = nowIso()
   const id = uuidv7()
+  const row = {
+    name: input.name.trim(),
+    reference: cleanReference(input.reference),
+    description: input.description ?? null,
+  }
   await trx
     .insertInto('segments')
     .values({
       id,
       workspace_id: workspaceId,
-      name: input.name.trim(),
-      reference: cleanReference(input.reference),
-      description: input.description ?? null,
+      ...row,
+      search_text: segmentSearchText(row),
       created_at: at,
       updated_at: at,
     })
@@ -119,13 +113,33 @@ export async function createSegment(
 }
 
 /** Applies a partial update: omitted fields stay, null clears. False if the segment is absent. */
-export function updateSegment({ trx, workspaceId }: WriteContext, id: string, patch: SegmentPatch) {
+export async function updateSegment({ trx, workspaceId }: WriteContext, id: string, patch: SegmentPatch) {
   const set = {
     ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
     ...(patch.reference !== undefined ? { reference: cleanReference(patch.reference) } : {}),
     ...(patch.description !== undefined ? { description: patch.description } : {}),
   }
-  return updateLive(trx, 'segments', workspaceId, id, set, { softDeleted: false })
+  const searched = await segmentSearchChanges(trx, workspaceId, id, set)
+  if (searched === undefined) return false
+  return updateLive(trx, 'segments', workspaceId, id, { ...set, ...searched }, { softDeleted: false })
+}
+
+/** The search_text a change gives, from the segment as it is (the kernel locked it); undefined if absent. */
+async function segmentSearchChanges(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  set: { name?: string; reference?: string | null },
+) {
+  if (set.name === undefined && set.reference === undefined) return {}
+  const current = await trx
+    .selectFrom('segments')
+    .select(['name', 'reference'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!current) return undefined
+  return { search_text: segmentSearchText({ ...current, ...set }) }
 }
 
 function inUse(customers: number): ApiError {
