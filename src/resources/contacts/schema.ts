@@ -115,7 +115,7 @@ export const ContactListQuery = Type.Object(
         minLength: 1,
         maxLength: 200,
         description:
-          'Only the contacts whose first name, last name or email contains this text, ignoring case',
+          'Only the contacts whose first name, last name or email contains this text, ignoring case and accents (societe finds Société)',
       }),
     ),
     ...WholeListParams,

@@ -149,7 +149,8 @@ export const CustomerListQuery = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 200,
-        description: 'Case-insensitive substring of the name, the tax values or the external ids',
+        description:
+          'A substring of the name, a tax value or an external id, ignoring case and accents (societe finds Société)',
       }),
     ),
   },

@@ -57,7 +57,7 @@ export const SegmentListQuery = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 200,
-        description: 'Case-insensitive substring of the name or the reference',
+        description: 'A substring of the name or the reference, ignoring case and accents',
       }),
     ),
   },
