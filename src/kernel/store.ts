@@ -1,6 +1,6 @@
-import { type Kysely, type Selectable, sql } from 'kysely'
+import { type Kysely, type RawBuilder, type Selectable, type SelectQueryBuilder, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { nowIso, toWireTime } from '../db/dialect.ts'
+import { jsonArrayFrom, nowIso, toWireTime } from '../db/dialect.ts'
 import type { Database, Timestamp } from '../db/types.ts'
 import type { RecordTable, Versioned } from './resource.ts'
 
@@ -50,17 +50,21 @@ export async function updateLive(
   return Number(result.numUpdatedRows) > 0
 }
 
-/** Soft-deletes one live record as a deletion of its own; false when there is none. */
+/**
+ * Soft-deletes one live record, as a deletion of its own unless `deletionId` names one it belongs to;
+ * false when there is none.
+ */
 export async function softDeleteLive(
   trx: Kysely<Database>,
   table: 'customers' | 'contacts' | 'addresses',
   workspaceId: string,
   id: string,
   at: string,
+  deletionId: string = uuidv7(),
 ): Promise<boolean> {
   const result = await trx
     .updateTable(table)
-    .set({ deleted_at: at, deletion_id: uuidv7() })
+    .set({ deleted_at: at, deletion_id: deletionId })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
@@ -107,4 +111,60 @@ export function liveRow<T extends SoftDeleted, C extends keyof Selectable<Databa
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
+}
+
+/**
+ * The ids of the live records of `table` whose `column` names the row aliased `parent` of the enclosing
+ * query, oldest first, as one JSON array column (read back with parseJsonArray).
+ */
+export function liveIdsOf(
+  db: Kysely<Database>,
+  eb: Loose,
+  table: 'contacts' | 'addresses',
+  column: 'customer_id' | 'contact_id',
+  parent: string,
+) {
+  return jsonArrayFrom(
+    db,
+    eb
+      .selectFrom(`${table} as child`)
+      .select('child.id')
+      .whereRef('child.workspace_id', '=', `${parent}.workspace_id`)
+      .whereRef(`child.${column}`, '=', `${parent}.id`)
+      .where('child.deleted_at', 'is', null)
+      .orderBy('child.created_at')
+      .orderBy('child.id'),
+  ) as RawBuilder<{ id: string }[] | string>
+}
+
+/** A query narrowed to the live record `p.id` of workspace `p.workspaceId`, its table aliased `alias`. */
+export function whereLive<Q>(query: Q, alias: string, p: { workspaceId: string; id: string }): Q {
+  return (query as Loose)
+    .where(`${alias}.workspace_id`, '=', p.workspaceId)
+    .where(`${alias}.id`, '=', p.id)
+    .where(`${alias}.deleted_at`, 'is', null)
+}
+
+/** A store's find: one live record of the workspace by id (in any case), mapped, or undefined. */
+export function finder<R, T>(
+  byId: (db: Kysely<Database>, p: { workspaceId: string; id: string }) => Promise<R[]>,
+  map: (row: R) => Versioned<T>,
+) {
+  return async (db: Kysely<Database>, workspaceId: string, id: string): Promise<Versioned<T> | undefined> => {
+    const [row] = await byId(db, { workspaceId, id: id.toLowerCase() })
+    return row === undefined ? undefined : map(row)
+  }
+}
+
+/** The workspace's live records of `table`, aliased `t`: the soft-delete filter every list starts from. */
+export function selectLive<T extends SoftDeleted>(
+  db: Kysely<Database>,
+  table: T,
+  workspaceId: string,
+): SelectQueryBuilder<Database & { t: Database[T] }, 't', Selectable<Database[T]>> {
+  return (db as Loose)
+    .selectFrom(`${table} as t`)
+    .selectAll('t')
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.deleted_at', 'is', null)
 }

@@ -6,7 +6,17 @@ import type { AddressTable, Database } from '../../db/types.ts'
 import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { liveChildren, liveRow, softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
+import {
+  finder,
+  liveChildren,
+  liveRow,
+  selectLive,
+  softDeleteLive,
+  stamps,
+  updateLive,
+  versioned,
+  whereLive,
+} from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { isContactOfCustomer, NO_SUCH_CUSTOMER, touchContacts } from '../contacts/store.ts'
 import { customerExists, touchCustomer } from '../customers/store.ts'
@@ -46,23 +56,11 @@ export function toAddress(row: Selectable<AddressTable>): Versioned<Address> {
 }
 
 const addressById = prepared((db, p: { workspaceId: string; id: string }) =>
-  db
-    .selectFrom('addresses')
-    .selectAll()
-    .where('workspace_id', '=', p.workspaceId)
-    .where('id', '=', p.id)
-    .where('deleted_at', 'is', null),
+  whereLive(db.selectFrom('addresses as t').selectAll('t'), 't', p),
 )
 
 /** One live address of the workspace, or undefined. */
-export async function findAddress(
-  db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-): Promise<Versioned<Address> | undefined> {
-  const [row] = await addressById(db, { workspaceId, id: id.toLowerCase() })
-  return row && toAddress(row)
-}
+export const findAddress = finder(addressById, toAddress)
 
 /** A page of the workspace's live addresses, oldest first. */
 export async function listAddresses(
@@ -71,11 +69,7 @@ export async function listAddresses(
   filters: AddressFilters,
   page: PageRequest,
 ): Promise<PageResult<Address>> {
-  let query = db
-    .selectFrom('addresses as t')
-    .selectAll('t')
-    .where('t.workspace_id', '=', workspaceId)
-    .where('t.deleted_at', 'is', null)
+  let query = selectLive(db, 'addresses', workspaceId)
   if (filters.customer_id) query = query.where(idEquals('t.customer_id', filters.customer_id))
   if (filters.type) query = query.where('t.type', '=', filters.type)
   if (filters.country) query = query.where('t.country', '=', filters.country.toUpperCase())

@@ -9,7 +9,18 @@ import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { liveChildren, liveRow, softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
+import {
+  finder,
+  liveChildren,
+  liveIdsOf,
+  liveRow,
+  selectLive,
+  softDeleteLive,
+  stamps,
+  updateLive,
+  versioned,
+  whereLive,
+} from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { customerExists, touchCustomer } from '../customers/store.ts'
 import type { Contact, CreateContactBody, UpdateContactBody } from './schema.ts'
@@ -46,42 +57,23 @@ export function toContact(row: Selectable<ContactTable>, addressIds: string[]): 
 }
 
 const contactWithAddresses = prepared((db, p: { workspaceId: string; id: string }) =>
-  db
-    .selectFrom('contacts as k')
-    .selectAll('k')
-    .select((eb) =>
-      jsonArrayFrom(
-        db,
-        eb
-          .selectFrom('addresses as a')
-          .select('a.id')
-          .whereRef('a.workspace_id', '=', 'k.workspace_id')
-          .whereRef('a.contact_id', '=', 'k.id')
-          .where('a.deleted_at', 'is', null)
-          .orderBy('a.created_at')
-          .orderBy('a.id'),
-      ).as('addresses'),
-    )
-    .where('k.workspace_id', '=', p.workspaceId)
-    .where('k.id', '=', p.id)
-    .where('k.deleted_at', 'is', null),
+  whereLive(
+    db
+      .selectFrom('contacts as k')
+      .selectAll('k')
+      .select((eb) => liveIdsOf(db, eb, 'addresses', 'contact_id', 'k').as('addresses')),
+    'k',
+    p,
+  ),
 )
 
 /** One live contact of the workspace with the ids of its addresses, or undefined. */
-export async function findContact(
-  db: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-): Promise<Versioned<Contact> | undefined> {
-  const [row] = await contactWithAddresses(db, { workspaceId, id: id.toLowerCase() })
-  return (
-    row &&
-    toContact(
-      row,
-      parseJsonArray(row.addresses).map((a) => a.id),
-    )
-  )
-}
+export const findContact = finder(contactWithAddresses, (row) =>
+  toContact(
+    row,
+    parseJsonArray(row.addresses).map((a) => a.id),
+  ),
+)
 
 /** The ids of the live addresses linked to each contact, oldest first, in one query. */
 async function addressIdsOf(
@@ -124,11 +116,7 @@ export async function listContacts(
   filters: ContactFilters,
   page: PageRequest,
 ): Promise<PageResult<Contact>> {
-  let query = db
-    .selectFrom('contacts as t')
-    .selectAll('t')
-    .where('t.workspace_id', '=', workspaceId)
-    .where('t.deleted_at', 'is', null)
+  let query = selectLive(db, 'contacts', workspaceId)
   if (filters.customer_id) query = query.where(idEquals('t.customer_id', filters.customer_id))
   if (filters.email) {
     // Found through the (workspace_id, lower(email)) index (see rowsWhere).

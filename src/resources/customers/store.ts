@@ -10,7 +10,7 @@ import { isUuid } from '../../domain/ids.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { liveRow, stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { liveIdsOf, liveRow, softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
@@ -31,28 +31,8 @@ function customerLists(db: Kysely<Database>, eb: CustomerScope) {
         .whereRef('x.customer_id', '=', 't.id')
         .orderBy('x.position'),
     ),
-    contacts: jsonArrayFrom(
-      db,
-      eb
-        .selectFrom('contacts as k')
-        .select('k.id')
-        .whereRef('k.workspace_id', '=', 't.workspace_id')
-        .whereRef('k.customer_id', '=', 't.id')
-        .where('k.deleted_at', 'is', null)
-        .orderBy('k.created_at')
-        .orderBy('k.id'),
-    ),
-    addresses: jsonArrayFrom(
-      db,
-      eb
-        .selectFrom('addresses as a')
-        .select('a.id')
-        .whereRef('a.workspace_id', '=', 't.workspace_id')
-        .whereRef('a.customer_id', '=', 't.id')
-        .where('a.deleted_at', 'is', null)
-        .orderBy('a.created_at')
-        .orderBy('a.id'),
-    ),
+    contacts: liveIdsOf(db, eb, 'contacts', 'customer_id', 't'),
+    addresses: liveIdsOf(db, eb, 'addresses', 'customer_id', 't'),
   }
 }
 
@@ -268,14 +248,9 @@ async function customerSearchChanges(
 /** Soft-deletes the customer with its live contacts and addresses, as one deletion. False if absent. */
 export async function deleteCustomer({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
   const deletion = { deleted_at: nowIso(), deletion_id: uuidv7() }
-  const result = await trx
-    .updateTable('customers')
-    .set(deletion)
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst()
-  if (Number(result.numUpdatedRows) === 0) return false
+  const { deleted_at, deletion_id } = deletion
+  if (!(await softDeleteLive(trx, 'customers', workspaceId, id, deleted_at, deletion_id))) return false
+  // Its contacts and addresses go with it, as the same deletion: a restore brings back exactly these.
   for (const table of ['contacts', 'addresses'] as const) {
     await trx
       .updateTable(table)
