@@ -229,23 +229,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (failures) app.addHook('onClose', () => failures.close())
   registerAuth(app, db.kysely, limiter, failures)
   registerIdempotency(app, db.kysely)
+  // A route declares the resource it belongs to (see kernel/routes.ts routeConfig), and it must be the one
+  // registering it, with that resource's scope: else the lists derived from RESOURCES would miss it.
+  let registering: string | undefined
+  app.addHook('onRoute', (route) => {
+    if (registering === undefined) return
+    const config = route.config ?? {}
+    const [scoped] = (config.scope ?? '').split(':')
+    if (config.resource !== registering || scoped !== registering) {
+      throw new Error(
+        `${route.method} ${route.url} is registered by ${registering} but declares ${config.resource ?? 'no resource'}`,
+      )
+    }
+  })
   for (const resource of RESOURCES) {
-    const routes = await resource.routes()
-    await app.register(async (scope) => {
-      // A route declares the resource it belongs to (see kernel/routes.ts routeConfig), and it must be the
-      // one registering it, with that resource's scope: else the lists derived from RESOURCES would miss it.
-      scope.addHook('onRoute', (route) => {
-        const config = route.config ?? {}
-        const [scoped] = (config.scope ?? '').split(':')
-        if (config.resource !== resource.name || scoped !== resource.name) {
-          throw new Error(
-            `${route.method} ${route.url} is registered by ${resource.name} but declares ${config.resource ?? 'no resource'}`,
-          )
-        }
-      })
-      await scope.register(routes, { db: db.kysely })
-    })
+    registering = resource.name
+    await app.register(await resource.routes(), { db: db.kysely })
   }
+  registering = undefined
 
   return app
 }
