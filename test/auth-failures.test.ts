@@ -8,6 +8,7 @@ import { KEY_PREFIX } from '../src/http/rate-limit.ts'
 import { tokenCacheOf } from '../src/resources/tokens/cache.ts'
 import { revokeToken } from '../src/resources/tokens/store.ts'
 import { buildTenant, buildTestApp, buildToken, type TestContext } from './helpers.ts'
+import { REDIS_URL, skipRedis } from './redis.ts'
 
 // Failed authentications are limited per client address: a flood of invalid tokens is answered 429 before
 // any database lookup, while the requests of a valid token go on.
@@ -182,26 +183,6 @@ describe('failed authentications, per client address', () => {
     assert.deepEqual(tally(statuses), { 401: 3 * LIMIT })
   })
 })
-
-const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379'
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return (await client.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    client.disconnect()
-  }
-}
-
-const skipRedis =
-  !process.env.TEST_REDIS_URL && !(await redisAnswers(REDIS_URL))
-    ? `no Redis at ${REDIS_URL} (set TEST_REDIS_URL to require one)`
-    : false
 
 describe('failed authentications through Redis', { skip: skipRedis }, () => {
   let redis: Redis

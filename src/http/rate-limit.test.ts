@@ -4,6 +4,7 @@ import net from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as pause } from 'node:timers/promises'
 import { Redis } from 'ioredis'
+import { REDIS_URL, skipRedis } from '../../test/redis.ts'
 import { startProxy } from '../../test/tcp-proxy.ts'
 import {
   createMemoryLimiter,
@@ -206,28 +207,8 @@ describe('rateLimitHeaders', () => {
   })
 })
 
-const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379'
 /** How long a condition that waits on the network (a connection refused, made again) may take to hold. */
 const NETWORK_DEADLINE_MS = 30_000
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return (await client.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    client.disconnect()
-  }
-}
-
-// Like the PostgreSQL pass, Redis is needed only when asked for: `npm test` passes without one.
-const skipRedis =
-  !process.env.TEST_REDIS_URL && !(await redisAnswers(REDIS_URL))
-    ? `no Redis at ${REDIS_URL} (set TEST_REDIS_URL to require one)`
-    : false
 
 /** A loopback proxy that can stop forwarding while keeping connections open, as a hung Redis does. */
 async function startStallingProxy(targetPort: number, targetHost: string) {
