@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { idEquals, isPostgres, jsonArrayFrom, nowIso, parseJsonArray } from '../../db/dialect.ts'
+import { idEquals, isPostgres, nowIso, parseJsonArray } from '../../db/dialect.ts'
 import { rowsWhere } from '../../db/lookup.ts'
 import { prepared } from '../../db/prepared.ts'
 import { contactSearchText, matches } from '../../db/search.ts'
