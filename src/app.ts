@@ -24,6 +24,7 @@ import { registerOpenApi } from './http/openapi.ts'
 import { type AuthFailureBudget, createAuthFailureLimiter, createRateLimiter } from './http/rate-limit.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { validationError, validatorCompiler } from './http/validation.ts'
+import type { Resource } from './kernel/resource.ts'
 import { RESOURCES } from './resources/index.ts'
 import { VERSION } from './version.ts'
 
@@ -42,6 +43,8 @@ export interface AppOptions {
   redisUrl?: string
   /** Origins allowed to call from a browser; none by default. */
   corsOrigins?: string[]
+  /** The resources the app serves: all of them (src/resources/index.ts) unless a test says otherwise. */
+  resources?: readonly Resource[]
   /** Failed authentications allowed per client address (see registerAuth); absent: no limit. */
   authFailures?: AuthFailureBudget & { now?: () => number; redisTimeoutMs?: number }
   /** Fastify's trustProxy: whom to believe about the client's address; nobody by default. */
@@ -242,7 +245,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       )
     }
   })
-  for (const resource of RESOURCES) {
+  for (const resource of options.resources ?? RESOURCES) {
     registering = resource.name
     await app.register(await resource.routes(), { db: db.kysely })
   }

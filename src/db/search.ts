@@ -64,6 +64,43 @@ export function segmentSearchText(s: { name: string; reference?: string | null }
   return joined([s.name, s.reference])
 }
 
+/** What each table's search_text is made of, and whether its deleted records stay (soft deletion). */
+const SEARCHED: Record<
+  Searchable,
+  { fields: readonly string[]; text: (record: never) => string; softDeleted: boolean }
+> = {
+  customers: {
+    fields: ['name', 'id_crm', 'id_erp', 'id_accounting'],
+    text: customerSearchText,
+    softDeleted: true,
+  },
+  contacts: { fields: ['first_name', 'last_name', 'email'], text: contactSearchText, softDeleted: true },
+  segments: { fields: ['name', 'reference'], text: segmentSearchText, softDeleted: false },
+}
+
+/**
+ * The search_text that `changes` (the columns an update sets, as it stores them) give the live record `id`,
+ * from the record as it is (locked by the write): `{}` when they change no searched field, undefined when
+ * the record is not there.
+ */
+export async function searchTextAfter(
+  trx: Kysely<Database>,
+  table: Searchable,
+  workspaceId: string,
+  id: string,
+  changes: Record<string, unknown>,
+): Promise<{ search_text?: string } | undefined> {
+  const { fields, text, softDeleted } = SEARCHED[table]
+  if (!fields.some((f) => changes[f] !== undefined)) return {}
+  const live = softDeleted ? sql` and deleted_at is null` : sql``
+  const { rows } = await sql<Record<string, unknown>>`select ${sql.join(fields.map((f) => sql.ref(f)))}
+    from ${sql.table(table)} where workspace_id = ${workspaceId} and id = ${id}${live}`.execute(trx)
+  const current = rows[0]
+  if (!current) return undefined
+  for (const f of fields) if (changes[f] !== undefined) current[f] = changes[f]
+  return { search_text: text(current as never) }
+}
+
 /** The columns q is looked for in, each with what q becomes there. */
 const NEEDLES: Record<Searchable, { column: 'search_text' | 'search_tax'; needle: (q: string) => string }[]> =
   {

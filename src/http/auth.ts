@@ -174,9 +174,7 @@ export function registerAuth(
       remember(hash)
       failures!.refund(clientKey(request)).catch(() => {})
     }
-    if (!hasScope(token.scopes, needed)) {
-      return done(new ApiError('insufficient_scope', `This token lacks the '${needed}' permission`))
-    }
+    if (!hasScope(token.scopes, needed)) return done(lacking(needed))
     request.auth = token
     recordUse(token.tokenId, now)
     if (!limiter) return done()
@@ -260,9 +258,11 @@ export function registerAuth(
 
 /** Throws 403 unless the calling token holds `scope` (for permissions that depend on the request). */
 export function requireScope(request: FastifyRequest, scope: Scope): void {
-  if (!hasScope(request.auth.scopes, scope)) {
-    throw new ApiError('insufficient_scope', `This token lacks the '${scope}' permission`)
-  }
+  if (!hasScope(request.auth.scopes, scope)) throw lacking(scope)
+}
+
+function lacking(scope: Scope): ApiError {
+  return new ApiError('insufficient_scope', `This token lacks the '${scope}' permission`)
 }
 
 /** The budget of failed authentications a client address is counted against (request.ip: see TRUST_PROXY). */

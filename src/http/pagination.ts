@@ -4,6 +4,8 @@ import type { FastifyReply } from 'fastify'
 import type { SelectQueryBuilder } from 'kysely'
 import Type, { type TSchema } from 'typebox'
 import { toStoredTime } from '../db/dialect.ts'
+import type { SortColumn } from '../db/lookup.ts'
+import { isUuid } from '../domain/ids.ts'
 import { ApiError } from './errors.ts'
 import { Nullable } from './schemas.ts'
 
@@ -100,8 +102,6 @@ async function* everyRecord<R>(first: PageResult<R>, fetch: (page: PageRequest) 
   yield '],"has_more":false,"next_cursor":null}'
 }
 
-type SortColumn = 'created_at' | 'updated_at'
-
 interface Position {
   /** The sort the cursor belongs to: a cursor of one order is refused by another. */
   s: SortColumn
@@ -134,7 +134,6 @@ function encode(position: Position): string {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const STORED_TIME = /^(\d{4})-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 // Timestamps are written by the server (nowIso): a cursor's lies in years both databases store alike.
 const MIN_YEAR = 1970
@@ -167,7 +166,8 @@ function parseCursor(cursor: string): Position | undefined {
   if (keys.join(',') !== 'b,id,s,v') return undefined
   const { s, v, id, b } = p as Record<string, unknown>
   if (typeof s !== 'string' || !SORTS.includes(s)) return undefined
-  if (typeof id !== 'string' || !UUID.test(id)) return undefined
+  // Ids are stored lower-case, and compared as stored.
+  if (typeof id !== 'string' || !isUuid(id) || id !== id.toLowerCase()) return undefined
   if (typeof b !== 'string' || !BASE64URL.test(b) || b.length !== 12) return undefined
   if (!isStoredTime(v)) return undefined
   const position = { s: s as SortColumn, v, id, b }

@@ -1,17 +1,23 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/types.ts'
 import { RESOURCES } from '../resources/index.ts'
 
 /**
  * Removes for good, in every workspace and one transaction, the records of every resource that keeps its
- * deletions, deleted before `before`: children before their parents. Returns the counts by resource.
+ * deletions (softDeleted), deleted before `before`: children before their parents. Returns the counts by
+ * resource.
  */
 export async function purgeResources(db: Kysely<Database>, before: Date): Promise<Record<string, number>> {
-  const purged = RESOURCES.filter((r) => r.purge)
+  const purged = RESOURCES.filter((r) => r.softDeleted && r.table)
   const ordered = [...purged.filter((r) => r.parent), ...purged.filter((r) => !r.parent)]
+  const cutoff = before.toISOString()
   return db.transaction().execute(async (trx) => {
     const counts: Record<string, number> = {}
-    for (const resource of ordered) counts[resource.name] = await resource.purge!(trx, before)
+    for (const resource of ordered) {
+      const { numAffectedRows } = await sql`delete from ${sql.table(resource.table!)}
+        where deleted_at < ${cutoff}`.execute(trx)
+      counts[resource.name] = Number(numAffectedRows ?? 0)
+    }
     // In the order the resources are listed, as the counts are printed.
     return Object.fromEntries(purged.map((r) => [r.name, counts[r.name]!]))
   })

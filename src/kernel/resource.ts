@@ -43,15 +43,13 @@ export interface Resource {
   table?: RecordTable
   /** Its records carry a version: ETag on reads and writes, If-None-Match, If-Match. */
   versioned: boolean
-  /** Deleted records stay, marked `deleted_at`, until purged; reads and locks skip them. */
+  /** Deleted records stay, marked `deleted_at`, until `quoin purge` removes them; reads and locks skip them. */
   softDeleted: boolean
   /**
    * The record this one belongs to: a write of it locks that parent's row before its own (the canonical
    * lock order, parent before child), so it never deadlocks with a write of the parent.
    */
   parent?: { table: RecordTable; column: string }
-  /** Removes for good the records deleted before `before`; returns how many. */
-  purge?: (db: Kysely<Database>, before: Date) => Promise<number>
   /** Its routes, loaded when an app registers them. */
   routes: () => Promise<FastifyPluginAsync<{ db: Kysely<Database> }>>
   /** How the isolation and fuzz suites make one of it; resources without writes have none. */

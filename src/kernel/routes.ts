@@ -124,15 +124,33 @@ export function recordSender() {
   return (request: FastifyRequest, reply: FastifyReply, value: object, etag: string | undefined) => {
     let body = bodies.get(value)
     if (body === undefined) {
-      body = reply.serialize({ success: true, data: value }) as string
+      body = serialized(reply, value)
       bodies.set(value, body)
     }
-    if (etag !== undefined) {
-      reply.header('etag', etag)
-      if (request.method === 'GET' && matchesNoneOf(request, etag)) return reply.code(304).send()
-    }
-    return reply.type('application/json; charset=utf-8').send(body)
+    return sendBody(request, reply, body, etag)
   }
+}
+
+/**
+ * Sends a representation made of several records (a customer with its contacts, say) with a weak ETag
+ * that is a digest of its bytes: any change to one of them moves it.
+ */
+export function sendDigested(request: FastifyRequest, reply: FastifyReply, value: object) {
+  const body = serialized(reply, value)
+  const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`
+  return sendBody(request, reply, body, etag)
+}
+
+function serialized(reply: FastifyReply, value: object): string {
+  return reply.serialize({ success: true, data: value }) as string
+}
+
+function sendBody(request: FastifyRequest, reply: FastifyReply, body: string, etag: string | undefined) {
+  if (etag !== undefined) {
+    reply.header('etag', etag)
+    if (request.method === 'GET' && matchesNoneOf(request, etag)) return reply.code(304).send()
+  }
+  return reply.type('application/json; charset=utf-8').send(body)
 }
 
 /** Whether a GET's If-None-Match holds `etag` (weak comparison, as RFC 9110 asks). */
@@ -141,11 +159,6 @@ function matchesNoneOf(request: FastifyRequest, etag: string): boolean {
   if (tags === undefined) return false
   const plain = etag.replace(/^W\//, '')
   return tags === '*' || tags.some((t) => t.replace(/^W\//, '') === plain)
-}
-
-/** A weak ETag for a representation made of several records: a digest of its bytes. */
-export function digestTag(body: string): string {
-  return `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`
 }
 
 /** The ETag of a versioned record, undefined for a resource without versions. */
@@ -297,11 +310,10 @@ export function declareRoutes<T extends object, L extends TSchema, C extends TSc
         )) as Static<P>
         if (update.prepare) patch = await update.prepare(db, workspaceId, patch, id)
         const extras = (await update.extras?.(db, workspaceId, patch, id)) ?? {}
-        return answerWrite(db, request, reply, { resource, id }, async (w) => {
-          const before = await find(w.trx, w.workspaceId, id)
-          if (!before || !(await update.write(w, id, patch))) throw notFound(resource.noun)
-          // A PATCH that changed nothing leaves the version as it was, and records no event.
-          const unchanged = (after: Versioned<T>) => resource.versioned && after.version === before.version
+        return answerWrite(db, request, reply, { resource, id }, async (w, locked) => {
+          if (!locked || !(await update.write(w, id, patch))) throw notFound(resource.noun)
+          // A PATCH that changed nothing leaves the version its lock found, and records no event.
+          const unchanged = (after: Versioned<T>) => resource.versioned && after.version === locked.version
           return answerRecord(w, id, 'updated', 200, extras, unchanged)
         })
       },

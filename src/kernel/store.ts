@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, type Selectable, type SelectQueryBuilder, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { jsonArrayFrom, nowIso, toWireTime } from '../db/dialect.ts'
-import type { Database, Timestamp } from '../db/types.ts'
+import type { Database } from '../db/types.ts'
 import type { RecordTable, Versioned } from './resource.ts'
 
 // The store shapes every resource repeats. Stores signal "not found" one way: a read answers undefined,
@@ -16,10 +16,6 @@ export function versioned<T>(value: T, version: number): Versioned<T> {
 export function stamps(row: { created_at: Date | string; updated_at: Date | string }) {
   return { created_at: toWireTime(row.created_at), updated_at: toWireTime(row.updated_at) }
 }
-
-type Stamped = { created_at: Timestamp; updated_at: Timestamp }
-
-export type { Stamped }
 
 /**
  * Sets `changes` (and updated_at) on one live record of the workspace; false when there is none. With no

@@ -122,7 +122,7 @@ export async function answerWrite(
   request: FastifyRequest,
   reply: FastifyReply,
   target: WriteTarget,
-  run: (w: WriteContext) => Promise<Answer>,
+  run: (w: WriteContext, locked: Locked | undefined) => Promise<Answer>,
 ): Promise<FastifyReply> {
   const { workspaceId } = request.auth
   const ifMatch = target.resource.versioned ? parseTags(request.headers['if-match']) : undefined
@@ -135,8 +135,11 @@ export async function answerWrite(
       db,
       workspaceId,
       async (w) => {
-        if (target.id !== undefined) await lockTarget(w.trx, target.resource, workspaceId, target.id, ifMatch)
-        const answer = await run(w)
+        const locked =
+          target.id === undefined
+            ? undefined
+            : await lockTarget(w.trx, target.resource, workspaceId, target.id, ifMatch)
+        const answer = await run(w, locked)
         const status = answer.status ?? 200
         reply.code(status)
         const etag = answer.version === undefined ? undefined : etagOf(answer.version)
@@ -163,6 +166,11 @@ export async function answerWrite(
   }
 }
 
+/** The record a write names, as its lock found it: its version (0 for a resource without versions). */
+export interface Locked {
+  version: number
+}
+
 interface PendingEvent {
   resource: Resource
   action: string
@@ -171,9 +179,9 @@ interface PendingEvent {
 }
 
 /**
- * Locks the record a write names, after its parent, and checks If-Match against the version it holds.
- * A missing record is left to the write's own 404. On SQLite the transaction holds the database's write
- * lock already: only If-Match is checked.
+ * Locks the record a write names, after its parent (PostgreSQL; on SQLite the transaction holds the
+ * database's write lock already), checks If-Match against the version it holds, and returns that version:
+ * undefined when the record is not there, which is the write's own 404.
  */
 async function lockTarget(
   trx: Kysely<Database>,
@@ -181,9 +189,9 @@ async function lockTarget(
   workspaceId: string,
   id: string,
   ifMatch: string[] | '*' | undefined,
-): Promise<void> {
+): Promise<Locked | undefined> {
   const { table, parent } = resource
-  if (!table) return
+  if (!table) return undefined
   const pg = isPostgres(trx)
   const forUpdate = pg ? sql` for update` : sql``
   if (parent && pg) {
@@ -191,10 +199,9 @@ async function lockTarget(
         select ${sql.ref(parent.column)} from ${sql.table(table)} where workspace_id = ${workspaceId} and id = ${id}
       )${forUpdate}`.execute(trx)
   }
-  if (!pg && !(resource.versioned && ifMatch)) return
   const live = resource.softDeleted ? sql` and deleted_at is null` : sql``
-  const version = resource.versioned ? sql`version` : sql`1 as version`
-  const { rows } = await sql<{ version: number }>`select ${version} from ${sql.table(table)}
+  const version = resource.versioned ? sql`version` : sql`0 as version`
+  const { rows } = await sql<Locked>`select ${version} from ${sql.table(table)}
     where workspace_id = ${workspaceId} and id = ${id}${live}${forUpdate}`.execute(trx)
   const current = rows[0]
   if (current && ifMatch && ifMatch !== '*' && !ifMatch.includes(etagOf(current.version))) {
@@ -205,6 +212,7 @@ async function lockTarget(
       { etag: etagOf(current.version) },
     )
   }
+  return current && { version: Number(current.version) }
 }
 
 async function recordEvents(

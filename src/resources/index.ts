@@ -14,6 +14,3 @@ import { tokens } from './tokens/resource.ts'
  * in this order.
  */
 export const RESOURCES: readonly Resource[] = [customers, contacts, addresses, segments, tokens, events]
-
-/** Their names, as scopes and permissions use them. */
-export const RESOURCE_NAMES = RESOURCES.map((r) => r.name)

@@ -1,5 +1,4 @@
 import { defineResource } from '../../kernel/resource.ts'
-import { purgeDeleted } from '../customers/purge.ts'
 
 const address = (customer: string) => ({
   customer_id: customer,
@@ -18,7 +17,6 @@ export const addresses = defineResource({
   versioned: true,
   softDeleted: true,
   parent: { table: 'customers', column: 'customer_id' },
-  purge: (db, before) => purgeDeleted(db, 'addresses', before),
   routes: async () => (await import('./routes.ts')).addressRoutes,
   sample: {
     create: async ({ call, ids }) =>

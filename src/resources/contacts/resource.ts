@@ -1,5 +1,4 @@
 import { defineResource } from '../../kernel/resource.ts'
-import { purgeDeleted } from '../customers/purge.ts'
 
 const contact = (customer: string) => ({
   customer_id: customer,
@@ -16,7 +15,6 @@ export const contacts = defineResource({
   versioned: true,
   softDeleted: true,
   parent: { table: 'customers', column: 'customer_id' },
-  purge: (db, before) => purgeDeleted(db, 'contacts', before),
   routes: async () => (await import('./routes.ts')).contactRoutes,
   sample: {
     create: async ({ call, ids }) =>

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { idEquals, isPostgres, nowIso, parseJsonArray } from '../../db/dialect.ts'
 import { rowsWhere } from '../../db/lookup.ts'
 import { prepared } from '../../db/prepared.ts'
-import { contactSearchText, matches } from '../../db/search.ts'
+import { contactSearchText, matches, searchTextAfter } from '../../db/search.ts'
 import type { ContactTable, Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
@@ -218,29 +218,9 @@ export async function updateContact(
   patch: UpdateContactBody,
 ) {
   const changes = contactChanges(patch)
-  const searched = await contactSearchChanges(trx, workspaceId, id, changes)
+  const searched = await searchTextAfter(trx, 'contacts', workspaceId, id, changes)
   if (searched === undefined) return false
   return updateLive(trx, 'contacts', workspaceId, id, { ...changes, ...searched }, { softDeleted: true })
-}
-
-/** The search_text a change gives, from the contact as it is (the kernel locked it); undefined if not live. */
-async function contactSearchChanges(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-  changes: Updateable<ContactTable>,
-) {
-  const { first_name, last_name, email } = changes
-  if (first_name === undefined && last_name === undefined && email === undefined) return {}
-  const current = await liveRow(trx, 'contacts', workspaceId, id, ['first_name', 'last_name', 'email'])
-  if (!current) return undefined
-  return {
-    search_text: contactSearchText({
-      first_name: first_name ?? current.first_name,
-      last_name: last_name ?? current.last_name,
-      email: email ?? current.email,
-    }),
-  }
 }
 
 /**

@@ -1,5 +1,4 @@
 import { defineResource } from '../../kernel/resource.ts'
-import { purgeDeleted } from './purge.ts'
 
 export const customers = defineResource({
   name: 'customers',
@@ -8,7 +7,6 @@ export const customers = defineResource({
   table: 'customers',
   versioned: true,
   softDeleted: true,
-  purge: (db, before) => purgeDeleted(db, 'customers', before),
   routes: async () => (await import('./routes.ts')).customerRoutes,
   sample: {
     create: async ({ call }) =>

@@ -5,7 +5,7 @@ import type { Database } from '../../db/types.ts'
 import { requireScope } from '../../http/auth.ts'
 import { ApiError, notFound, orNotFound } from '../../http/errors.ts'
 import { errors, IdParams, Success, Warnings } from '../../http/schemas.ts'
-import { declareRoutes, digestTag, recordSender, routeConfig, tagOf } from '../../kernel/routes.ts'
+import { declareRoutes, recordSender, routeConfig, sendDigested, tagOf } from '../../kernel/routes.ts'
 import { answerWrite } from '../../kernel/write.ts'
 import { Address } from '../addresses/schema.ts'
 import { listAddressesOfCustomer } from '../addresses/store.ts'
@@ -96,7 +96,6 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
 
   // A customer served again from the read cache is sent as the bytes it was serialised to the first time.
   const sendCustomer = recordSender()
-  const sendExpanded = recordSender()
   const load = (workspaceId: string, id: string) => orNotFound(findCustomer(db, workspaceId, id), 'Customer')
 
   app.get(
@@ -132,10 +131,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }>
         expand.has('contacts') ? listContactsOfCustomer(db, workspaceId, customer.id) : undefined,
         expand.has('addresses') ? listAddressesOfCustomer(db, workspaceId, customer.id) : undefined,
       ])
-      const data = { ...customer, contacts, addresses }
       // Made of several records: its ETag is a digest of what it shows, so any change to one of them moves it.
-      const etag = digestTag(JSON.stringify(data))
-      return sendExpanded(request, reply, data, etag)
+      return sendDigested(request, reply, { ...customer, contacts, addresses })
     },
   )
 

@@ -4,13 +4,13 @@ import { idEquals, jsonArrayFrom, nowIso, parseJsonArray } from '../../db/dialec
 import { rowsWhere } from '../../db/lookup.ts'
 import { prepared } from '../../db/prepared.ts'
 import { isRevalidated, revalidatedCache, versionedCache } from '../../db/read-cache.ts'
-import { customerSearchTax, customerSearchText, matches } from '../../db/search.ts'
+import { customerSearchTax, customerSearchText, matches, searchTextAfter } from '../../db/search.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { cleanTaxValue, normalizeTaxValue } from '../../domain/tax-ids.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { liveIdsOf, liveRow, softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { liveIdsOf, softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
@@ -210,39 +210,14 @@ export async function updateCustomer(
     ...(fields.name !== undefined ? { name: fields.name.trim() } : {}),
     ...(fields.segment_id ? { segment_id: fields.segment_id.toLowerCase() } : {}),
   }
-  const searched = await customerSearchChanges(trx, workspaceId, id, patch)
+  const searched = await searchTextAfter(trx, 'customers', workspaceId, id, set)
   if (searched === undefined) return false
   // A change of tax ids alone changes search_tax, so it too marks the customer as changed.
-  const changes = { ...set, ...searched }
+  const tax = tax_ids === undefined ? {} : { search_tax: customerSearchTax(tax_ids.map((t) => t.tax_value)) }
+  const changes = { ...set, ...searched, ...tax }
   if (!(await updateLive(trx, 'customers', workspaceId, id, changes, { softDeleted: true }))) return false
   if (tax_ids !== undefined) await replaceTaxIds(trx, workspaceId, id, tax_ids)
   return true
-}
-
-/**
- * The search columns a patch changes, from the record as it is (the kernel locked it), or undefined when
- * the customer is not live.
- */
-async function customerSearchChanges(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-  patch: CustomerPatch,
-) {
-  const changes: { search_text?: string; search_tax?: string } = {}
-  if (patch.tax_ids !== undefined)
-    changes.search_tax = customerSearchTax(patch.tax_ids.map((t) => t.tax_value))
-  const fields = ['name', 'id_crm', 'id_erp', 'id_accounting'] as const
-  if (!fields.some((f) => patch[f] !== undefined)) return changes
-  const current = await liveRow(trx, 'customers', workspaceId, id, fields)
-  if (!current) return undefined
-  changes.search_text = customerSearchText({
-    name: patch.name?.trim() ?? current.name,
-    id_crm: patch.id_crm !== undefined ? patch.id_crm : current.id_crm,
-    id_erp: patch.id_erp !== undefined ? patch.id_erp : current.id_erp,
-    id_accounting: patch.id_accounting !== undefined ? patch.id_accounting : current.id_accounting,
-  })
-  return changes
 }
 
 /** Soft-deletes the customer with its live contacts and addresses, as one deletion. False if absent. */

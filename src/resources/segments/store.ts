@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { isPostgres, nowIso } from '../../db/dialect.ts'
-import { matches, segmentSearchText } from '../../db/search.ts'
+import { matches, searchTextAfter, segmentSearchText } from '../../db/search.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
@@ -119,27 +119,9 @@ export async function updateSegment({ trx, workspaceId }: WriteContext, id: stri
     ...(patch.reference !== undefined ? { reference: cleanReference(patch.reference) } : {}),
     ...(patch.description !== undefined ? { description: patch.description } : {}),
   }
-  const searched = await segmentSearchChanges(trx, workspaceId, id, set)
+  const searched = await searchTextAfter(trx, 'segments', workspaceId, id, set)
   if (searched === undefined) return false
   return updateLive(trx, 'segments', workspaceId, id, { ...set, ...searched }, { softDeleted: false })
-}
-
-/** The search_text a change gives, from the segment as it is (the kernel locked it); undefined if absent. */
-async function segmentSearchChanges(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  id: string,
-  set: { name?: string; reference?: string | null },
-) {
-  if (set.name === undefined && set.reference === undefined) return {}
-  const current = await trx
-    .selectFrom('segments')
-    .select(['name', 'reference'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  if (!current) return undefined
-  return { search_text: segmentSearchText({ ...current, ...set }) }
 }
 
 function inUse(customers: number): ApiError {
