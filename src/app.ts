@@ -24,7 +24,7 @@ import { registerOpenApi } from './http/openapi.ts'
 import { type AuthFailureBudget, createAuthFailureLimiter, createRateLimiter } from './http/rate-limit.ts'
 import { ErrorResponse } from './http/schemas.ts'
 import { validationError, validatorCompiler } from './http/validation.ts'
-import type { Resource } from './kernel/resource.ts'
+import { type Resource, scopeOf } from './kernel/resource.ts'
 import { RESOURCES } from './resources/index.ts'
 import { VERSION } from './version.ts'
 
@@ -235,11 +235,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // A route declares the resource it belongs to (see kernel/routes.ts routeConfig), and it must be the one
   // registering it, with that resource's scope: else the lists derived from RESOURCES would miss it.
   let registering: string | undefined
+  let registeringScope: string | undefined
   app.addHook('onRoute', (route) => {
     if (registering === undefined) return
     const config = route.config ?? {}
     const [scoped] = (config.scope ?? '').split(':')
-    if (config.resource !== registering || scoped !== registering) {
+    if (config.resource !== registering || scoped !== registeringScope) {
       throw new Error(
         `${route.method} ${route.url} is registered by ${registering} but declares ${config.resource ?? 'no resource'}`,
       )
@@ -247,6 +248,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   for (const resource of options.resources ?? RESOURCES) {
     registering = resource.name
+    registeringScope = scopeOf(resource)
     await app.register(await resource.routes(), { db: db.kysely })
   }
   registering = undefined

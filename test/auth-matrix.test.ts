@@ -165,7 +165,7 @@ describe('authentication and scopes, on every route that needs a token', () => {
     // These requests do what they ask: reads first, then writes, deletes last, so that reads find every
     // sample and writes every record they name. A second delete of a record finds it gone (404), and a
     // segment that a customer made above now uses cannot be deleted (409).
-    const order = { GET: 0, POST: 1, PATCH: 1, DELETE: 2 }
+    const order = { GET: 0, POST: 1, PUT: 1, PATCH: 1, DELETE: 2 }
     for (const c of [...cases].sort((a, b) => order[a.method] - order[b.method])) {
       for (const scope of granting(c.scope)) {
         const res = await send(c, alone.get(scope)!)

@@ -525,7 +525,10 @@ describe('fuzzing every authenticated operation of the OpenAPI document', async 
         const expected = {
           'idempotency-key': write,
           // Only versioned records have an ETag to match (tokens have none).
-          'if-match': resource.versioned && byId && (op.method === 'PATCH' || op.method === 'DELETE'),
+          'if-match':
+            resource.versioned &&
+            byId &&
+            (op.method === 'PATCH' || op.method === 'PUT' || op.method === 'DELETE'),
           'if-none-match': resource.versioned && byId && op.method === 'GET',
         }
         for (const [header, wanted] of Object.entries(expected)) {

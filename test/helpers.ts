@@ -136,7 +136,7 @@ export function useTestApp(
 }
 
 export type Headers = Record<string, string>
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 /**
  * Requests to the app of `t`, sent with `auth` unless a call gives its own headers (`{}`: none). `auth` may
@@ -156,6 +156,7 @@ export function api(t: { readonly app: FastifyInstance }, auth: Headers | (() =>
     get: (url: string, headers?: Headers) => call('GET', url, undefined, headers),
     post: (url: string, body?: unknown, headers?: Headers) => call('POST', url, body, headers),
     patch: (url: string, body: unknown, headers?: Headers) => call('PATCH', url, body, headers),
+    put: (url: string, body: unknown, headers?: Headers) => call('PUT', url, body, headers),
     del: (url: string, headers?: Headers) => call('DELETE', url, undefined, headers),
   }
 }
@@ -344,7 +345,7 @@ export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteC
   if (route.url.includes(':id')) {
     const id = ids[resource.name]
     if (!id) throw new Error(`${resource.name} has no sample: its by-id routes cannot be checked`)
-    const body = method === 'PATCH' ? (resource.sample?.patch ?? {}) : undefined
+    const body = method === 'PATCH' || method === 'PUT' ? (resource.sample?.patch ?? {}) : undefined
     return { ...base, url: route.url.replace(':id', id), ...(body ? { body } : {}), intrusion: 404 }
   }
   if (method === 'GET') return { ...base, url: `${route.url}?limit=1000`, intrusion: 200 }
@@ -376,6 +377,17 @@ const WORKSPACE_COLUMN: Record<keyof Database, 'id' | 'workspace_id'> = {
   addresses: 'workspace_id',
   idempotency_keys: 'workspace_id',
   events: 'workspace_id',
+  payment_terms: 'workspace_id',
+  payment_term_installments: 'workspace_id',
+  catalogs: 'workspace_id',
+  categories: 'workspace_id',
+  product_parents: 'workspace_id',
+  product_parent_catalogs: 'workspace_id',
+  product_options: 'workspace_id',
+  product_option_values: 'workspace_id',
+  products: 'workspace_id',
+  product_variant_values: 'workspace_id',
+  product_categories: 'workspace_id',
 }
 
 /**

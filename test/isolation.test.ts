@@ -27,7 +27,9 @@ describe('workspace isolation', () => {
     ids = await makeSamples(t.app, owner.auth)
     const derived = routeCases(t.app, ids)
     // A PATCH with an empty body writes nothing even for the owner: it must still be a 404 to anyone else.
-    const empty = derived.filter((c) => c.method === 'PATCH').map((c) => ({ ...c, body: {} }))
+    const empty = derived
+      .filter((c) => c.method === 'PATCH' || c.method === 'PUT')
+      .map((c) => ({ ...c, body: {} }))
     cases = [...derived, ...empty]
     untouched = await snapshotWorkspace(t, owner, ids)
   })

@@ -142,6 +142,159 @@ export interface EventTable {
   data: ColumnType<unknown, string, string>
 }
 
+/** 0/1 on SQLite, a boolean on PostgreSQL; written as 0/1, which PostgreSQL reads as a boolean. */
+export type Flag = ColumnType<boolean | number, boolean | number | undefined, boolean | number>
+
+/** An exact decimal: `numeric` on PostgreSQL (read back as text), text on SQLite. Never a float. */
+export type Decimal = ColumnType<string, string, string>
+
+interface ExternalIds {
+  id_crm: string | null
+  id_erp: string | null
+  id_accounting: string | null
+}
+
+export interface PaymentTermTable extends Versioned, ExternalIds {
+  id: string
+  workspace_id: string
+  name: string
+  api_name: string
+  reference: string | null
+  is_active: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface PaymentTermInstallmentTable {
+  id: string
+  workspace_id: string
+  payment_term_id: string
+  /** The order they were given in. */
+  position: number
+  name: string | null
+  percentage: Decimal
+  term: string
+  custom_text: string | null
+  order_number: number
+}
+
+export interface CatalogTable extends Versioned, ExternalIds {
+  id: string
+  workspace_id: string
+  name: string
+  api_name: string
+  reference: string | null
+  description: string | null
+  is_active: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface CategoryTable extends Versioned {
+  id: string
+  workspace_id: string
+  name: string
+  parent_id: string | null
+  description: string | null
+  is_active: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ProductParentTable extends Versioned, SoftDeletable, ExternalIds {
+  id: string
+  workspace_id: string
+  name: string
+  api_name: string
+  recurrence_type: 'one_off' | 'recurring'
+  description: string | null
+  is_active: Flag
+  /** The id of the token that made the change. */
+  created_by: string | null
+  updated_by: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ProductParentCatalogTable {
+  workspace_id: string
+  product_parent_id: string
+  catalog_id: string
+  position: number
+}
+
+export interface ProductOptionTable {
+  id: string
+  workspace_id: string
+  product_parent_id: string
+  name: string
+  api_name: string
+  position: number
+  removed_at: Timestamp | null
+}
+
+export interface ProductOptionValueTable {
+  id: string
+  workspace_id: string
+  option_id: string
+  name: string
+  api_name: string
+  position: number
+  /** Removed values stay for the variants (deactivated) that carry them. */
+  removed_at: Timestamp | null
+}
+
+/** A variant: what Qwoty's API calls a product. */
+export interface ProductTable extends Versioned, SoftDeletable, ExternalIds {
+  id: string
+  workspace_id: string
+  product_parent_id: string
+  name: string
+  api_name: string
+  reference: string | null
+  description: string | null
+  description_inherit_from_product: Flag
+  primary_image_inherit_from_product: Flag
+  primary_image_id: string | null
+  is_active: Flag
+  is_default: Flag
+  position: number
+  /** The sorted ids of its option values, joined by commas; '' without options. */
+  option_key: ColumnType<string, string | undefined, string>
+  unit_per_pack: ColumnType<number, number | undefined, number>
+  product_type: string | null
+  language_id: string | null
+  unit_of_measure: string | null
+  weight: Decimal | null
+  weight_unit: string | null
+  height: Decimal | null
+  length: Decimal | null
+  width: Decimal | null
+  length_unit: string | null
+  country_of_origin: string | null
+  harmonized_system_code: string | null
+  sku: string | null
+  ledger_account: string | null
+  created_by: string | null
+  updated_by: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  search_text: SearchText
+}
+
+export interface ProductVariantValueTable {
+  workspace_id: string
+  product_id: string
+  option_value_id: string
+}
+
+export interface ProductCategoryTable {
+  workspace_id: string
+  product_id: string
+  category_id: string
+  position: number
+}
+
 export interface Database {
   workspaces: WorkspaceTable
   api_tokens: ApiTokenTable
@@ -152,4 +305,15 @@ export interface Database {
   addresses: AddressTable
   idempotency_keys: IdempotencyKeyTable
   events: EventTable
+  payment_terms: PaymentTermTable
+  payment_term_installments: PaymentTermInstallmentTable
+  catalogs: CatalogTable
+  categories: CategoryTable
+  product_parents: ProductParentTable
+  product_parent_catalogs: ProductParentCatalogTable
+  product_options: ProductOptionTable
+  product_option_values: ProductOptionValueTable
+  products: ProductTable
+  product_variant_values: ProductVariantValueTable
+  product_categories: ProductCategoryTable
 }

@@ -1,4 +1,5 @@
 import { hash, randomBytes } from 'node:crypto'
+import { scopeOf } from '../kernel/resource.ts'
 import { RESOURCES as DESCRIPTORS } from '../resources/index.ts'
 
 export const TOKEN_PREFIX = 'qwoty_'
@@ -12,18 +13,38 @@ export function hashSecret(secret: string): string {
   return hash('sha256', secret, 'hex')
 }
 
-/** The resources scopes name, from the list of resources: `customers`, `contacts`… */
-export const RESOURCES: readonly string[] = DESCRIPTORS.map((r) => r.name)
+/** A scope: the resources read and written under it, as token permissions show them. */
+export interface ScopeGroup {
+  /** `customers`, `catalog`: the part before `:read`. */
+  name: string
+  /** Whether it has a write scope: some resource under it is written through the API. */
+  writable: boolean
+  /** Said of it in the token permissions schema: "Access to customers". */
+  described: string
+}
+
+/** The scopes of the list of resources, each once, in the order their first resource comes. */
+export const SCOPE_GROUPS: readonly ScopeGroup[] = (() => {
+  const groups = new Map<string, ScopeGroup>()
+  for (const r of DESCRIPTORS) {
+    const name = scopeOf(r)
+    const group = groups.get(name)
+    if (group) group.writable ||= r.writable !== false
+    else groups.set(name, { name, writable: r.writable !== false, described: r.described ?? r.name })
+  }
+  return [...groups.values()]
+})()
+
+/** The names scopes are made of, from the list of resources: `customers`, `contacts`, `catalog`… */
+export const RESOURCES: readonly string[] = SCOPE_GROUPS.map((g) => g.name)
 export type Resource = string
 export type Scope = `${string}:${'read' | 'write'}` | '*'
 
-/** Every scope: read and write of each resource (read only of a resource nobody writes), and '*'. */
+/** Every scope: read and write of each group (read only of one nobody writes), and '*'. */
 export const ALL_SCOPES: Scope[] = [
   '*',
-  ...DESCRIPTORS.flatMap((r) =>
-    r.writable === false
-      ? [`${r.name}:read` as Scope]
-      : [`${r.name}:read` as Scope, `${r.name}:write` as Scope],
+  ...SCOPE_GROUPS.flatMap((g) =>
+    g.writable ? [`${g.name}:read` as Scope, `${g.name}:write` as Scope] : [`${g.name}:read` as Scope],
   ),
 ]
 
@@ -56,10 +77,7 @@ export function permissionsOf(scopes: readonly string[]): Record<Resource, Level
     hasScope(scopes, `${resource}:write`) ? 'write' : hasScope(scopes, `${resource}:read`) ? 'read' : 'none'
   // A resource nobody writes is read at most, '*' included.
   return Object.fromEntries(
-    DESCRIPTORS.map((r) => [
-      r.name,
-      r.writable === false && level(r.name) === 'write' ? 'read' : level(r.name),
-    ]),
+    SCOPE_GROUPS.map((g) => [g.name, !g.writable && level(g.name) === 'write' ? 'read' : level(g.name)]),
   )
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/types.ts'
+import type { Reference } from './references.ts'
 
 /** A record as a store hands it out: its wire object and the version its ETag is made of. */
 export interface Versioned<T> {
@@ -9,7 +10,17 @@ export interface Versioned<T> {
 }
 
 /** The tables of records that writes lock: a versioned one has a `version`, bumped on every change. */
-export type RecordTable = 'customers' | 'contacts' | 'addresses' | 'segments' | 'api_tokens'
+export type RecordTable =
+  | 'customers'
+  | 'contacts'
+  | 'addresses'
+  | 'segments'
+  | 'api_tokens'
+  | 'payment_terms'
+  | 'catalogs'
+  | 'categories'
+  | 'product_parents'
+  | 'products'
 
 /** What the isolation and fuzz suites are given to make a record of a resource in a workspace. */
 export interface SampleContext {
@@ -29,8 +40,13 @@ export interface SampleContext {
  * suites) is derived from the list of these in src/resources/index.ts.
  */
 export interface Resource {
-  /** Plural, as in its scopes (`customers:read`) and token permissions (`permissions.customers`). */
+  /** Plural, the resource's own name: `customers`, `product_parents`. */
   name: string
+  /**
+   * The scope it is read and written under, and its key in token permissions: its name unless several
+   * resources share one (catalogs, categories, product parents and products are all `catalog:read|write`).
+   */
+  scope?: string
   /** What one of it is called in a 404: "Customer not found". */
   noun: string
   /** Said of it in the token permissions schema: "Access to customers". */
@@ -50,6 +66,11 @@ export interface Resource {
    * lock order, parent before child), so it never deadlocks with a write of the parent.
    */
   parent?: { table: RecordTable; column: string }
+  /**
+   * The columns of other records that name one of it: while a live record does, it cannot be deleted
+   * (409 naming them; see kernel/references.ts). A resource that comes later joins by adding a line.
+   */
+  usedBy?: readonly Reference[]
   /** Its routes, loaded when an app registers them. */
   routes: () => Promise<FastifyPluginAsync<{ db: Kysely<Database> }>>
   /** How the isolation and fuzz suites make one of it; resources without writes have none. */
@@ -64,6 +85,11 @@ export interface Resource {
     /** A valid PATCH body, when it has a PATCH. */
     patch?: object
   }
+}
+
+/** The scope a resource is read and written under (its permissions key). */
+export function scopeOf(resource: Resource): string {
+  return resource.scope ?? resource.name
 }
 
 /** Declares a resource; the identity function, for the type check and the reader. */

@@ -9,7 +9,7 @@ import { notFound } from '../http/errors.ts'
 import { answerWholeList, Page, type PageResult, pageBody } from '../http/pagination.ts'
 import { acceptReadOnly } from '../http/read-only.ts'
 import { Deleted, errors, IdParams, Success } from '../http/schemas.ts'
-import type { Resource, Versioned } from './resource.ts'
+import { type Resource, scopeOf, type Versioned } from './resource.ts'
 import { type Answer, answerWrite, etagOf, parseTags, type WriteContext } from './write.ts'
 
 // The routes every resource repeats, declared rather than written: a list page, get by id (404, ETag,
@@ -77,6 +77,8 @@ export interface ResourceRoutes<T, L extends TSchema, C extends TSchema, P exten
     response?: TSchema
   }
   update?: RouteDoc & {
+    /** PATCH unless the docs say PUT (payment terms): partial either way. */
+    method?: 'PATCH' | 'PUT'
     body: P
     /** Read-only fields a client may send back unchanged (see acceptReadOnly). */
     readOnly?: readonly string[]
@@ -102,7 +104,7 @@ export function routeConfig(
 ): { scope: Scope; resource: string; noun: string; conditional: Record<string, boolean> } {
   const versioned = resource.versioned
   return {
-    scope: `${resource.name}:${access}` as const,
+    scope: `${scopeOf(resource)}:${access}` as const,
     resource: resource.name,
     noun: resource.noun,
     conditional: {
@@ -278,7 +280,8 @@ export function declareRoutes<T extends object, L extends TSchema, C extends TSc
 
   if (spec.update) {
     const update = spec.update
-    app.patch(
+    const register = update.method === 'PUT' ? app.put.bind(app) : app.patch.bind(app)
+    register(
       byId,
       {
         config: routeConfig(resource, 'write', { etag: true, ifMatch: true }),

@@ -22,6 +22,8 @@ export interface WriteContext {
   /** The database the transaction runs on, for what must happen once it has committed. */
   db: Kysely<Database>
   workspaceId: string
+  /** Who writes: the id of the request's token (created_by, updated_by); undefined for the command line. */
+  actor: string | undefined
   /** Runs `fn` once the transaction has committed (say, to forget what a cache holds). */
   afterCommit(fn: () => void): void
   /** Records `<group>.<action>` for the record `id`, as it now stands (`data`), in this transaction. */
@@ -77,6 +79,7 @@ export async function runWrite<T>(
   workspaceId: string,
   run: (w: WriteContext) => Promise<T>,
   onRetry?: (err: unknown) => void,
+  actor?: string,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -87,6 +90,7 @@ export async function runWrite<T>(
           trx,
           db,
           workspaceId,
+          actor,
           afterCommit: (fn) => committed.push(fn),
           emit: (resource, action, id, data) => events.push({ resource, action, id, data }),
         })
@@ -156,6 +160,7 @@ export async function answerWrite(
         return body
       },
       retried,
+      request.auth.tokenId,
     )
     // Kept with the write: the idempotency hook has nothing left to store.
     request.idempotencyKey = undefined

@@ -1,8 +1,13 @@
 import type { Resource } from '../kernel/resource.ts'
 import { addresses } from './addresses/resource.ts'
+import { catalogs } from './catalogs/resource.ts'
+import { categories } from './categories/resource.ts'
 import { contacts } from './contacts/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
+import { paymentTerms } from './payment-terms/resource.ts'
+import { productParents } from './product-parents/resource.ts'
+import { products } from './products/resource.ts'
 import { segments } from './segments/resource.ts'
 import { tokens } from './tokens/resource.ts'
 
@@ -13,4 +18,16 @@ import { tokens } from './tokens/resource.ts'
  * Parents come before their children (samples are made in this order), and token permissions show them
  * in this order.
  */
-export const RESOURCES: readonly Resource[] = [customers, contacts, addresses, segments, tokens, events]
+export const RESOURCES: readonly Resource[] = [
+  customers,
+  contacts,
+  addresses,
+  segments,
+  paymentTerms,
+  catalogs,
+  categories,
+  productParents,
+  products,
+  tokens,
+  events,
+]

@@ -1,8 +1,7 @@
 import Type from 'typebox'
-import { ALL_SCOPES } from '../../domain/tokens.ts'
+import { ALL_SCOPES, SCOPE_GROUPS } from '../../domain/tokens.ts'
 import { WholeListParams } from '../../http/pagination.ts'
 import { Nullable, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
-import { RESOURCES } from '../index.ts'
 
 export const LEVELS = ['read', 'write', 'none'] as const
 export type Level = (typeof LEVELS)[number]
@@ -16,14 +15,14 @@ const level = (resource: string) =>
 /** One level per resource of the list, derived from it. */
 export const Permissions = Type.Object(
   Object.fromEntries(
-    RESOURCES.map((r) => [
-      r.name,
-      r.writable === false
-        ? StringEnum(['read', 'none'] as const, {
-            description: `Access to ${r.described ?? r.name}: read or none`,
+    SCOPE_GROUPS.map((g) => [
+      g.name,
+      g.writable
+        ? level(g.described)
+        : StringEnum(['read', 'none'] as const, {
+            description: `Access to ${g.described}: read or none`,
             examples: ['read'],
-          })
-        : level(r.described ?? r.name),
+          }),
     ]),
   ) as Record<string, ReturnType<typeof level>>,
   {
@@ -99,9 +98,10 @@ export const TokenCreate = Type.Object(
     ),
     permissions: Type.Optional(
       Type.Object(
-        Object.fromEntries(
-          RESOURCES.map((r) => [r.name, levelInput(r.described ?? r.name, r.writable !== false)]),
-        ) as Record<string, ReturnType<typeof levelInput>>,
+        Object.fromEntries(SCOPE_GROUPS.map((g) => [g.name, levelInput(g.described, g.writable)])) as Record<
+          string,
+          ReturnType<typeof levelInput>
+        >,
         {
           additionalProperties: false,
           description:

@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { nowIso } from '../../db/dialect.ts'
 import type { Database, TaxIdValidation } from '../../db/types.ts'
+import { seedWorkspace } from './defaults.ts'
 
-/** What a new workspace starts with: Qwoty's own examples pass (lenient), phones are read as French. */
+/** The settings a new workspace starts with (its records: see defaults.ts): Qwoty's own examples pass (lenient), phones are read as French. */
 export const DEFAULT_SETTINGS: WorkspaceSettings = { tax_id_validation: 'lenient', default_country: 'FR' }
 
 export interface WorkspaceSettings {
@@ -26,7 +27,12 @@ export async function createWorkspace(db: Kysely<Database>, input: NewWorkspace)
     ...DEFAULT_SETTINGS,
     ...input.settings,
   }
-  await db.insertInto('workspaces').values(row).execute()
+  const write = async (trx: Kysely<Database>) => {
+    await trx.insertInto('workspaces').values(row).execute()
+    await seedWorkspace(trx, row.id, row.created_at)
+  }
+  if (db.isTransaction) await write(db)
+  else await db.transaction().execute(write)
   return row
 }
 
