@@ -87,3 +87,21 @@ export function inTransaction<T>(
 ): Promise<T> {
   return db.isTransaction ? fn(db) : db.transaction().execute(fn)
 }
+
+/** A boolean as both databases store it: 0/1 on SQLite, which PostgreSQL reads as a boolean too. */
+export function flag(value: boolean): 0 | 1 {
+  return value ? 1 : 0
+}
+
+/** A stored boolean (true/false on PostgreSQL, 1/0 on SQLite) as a boolean. */
+export function isSet(value: boolean | number): boolean {
+  return value === true || value === 1
+}
+
+/**
+ * A stored decimal (numeric on PostgreSQL, read back as text; text on SQLite) as the JSON number Qwoty
+ * serves: "33.3300" → 33.33. Null stays null.
+ */
+export function decimalNumber(value: string | null): number | null {
+  return value === null ? null : Number(value)
+}

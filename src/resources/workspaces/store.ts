@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { nowIso } from '../../db/dialect.ts'
+import { inTransaction, nowIso } from '../../db/dialect.ts'
 import type { Database, TaxIdValidation } from '../../db/types.ts'
 import { seedWorkspace } from './defaults.ts'
 
@@ -31,8 +31,7 @@ export async function createWorkspace(db: Kysely<Database>, input: NewWorkspace)
     await trx.insertInto('workspaces').values(row).execute()
     await seedWorkspace(trx, row.id, row.created_at)
   }
-  if (db.isTransaction) await write(db)
-  else await db.transaction().execute(write)
+  await inTransaction(db, write)
   return row
 }
 
