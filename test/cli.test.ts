@@ -278,7 +278,14 @@ describe('quoin command line', () => {
       // By default, what left the restore window (30 days).
       const res = await quoin(['purge', '--json'], env)
       assert.equal(res.code, 0, res.stderr)
-      assert.deepEqual(json(res.stdout), { customers: 1, contacts: 1, addresses: 1, idempotency_keys: 0 })
+      assert.deepEqual(json(res.stdout), {
+        customers: 1,
+        contacts: 1,
+        addresses: 1,
+        product_parents: 0,
+        products: 0,
+        idempotency_keys: 0,
+      })
       const remaining = await db.kysely
         .selectFrom('customers')
         .select('id')
@@ -289,7 +296,7 @@ describe('quoin command line', () => {
       const everything = await quoin(['purge', '--older-than', '0d'], env)
       assert.match(
         everything.stdout,
-        /^Purged 1 customer\(s\), 0 contact\(s\) and 0 address\(es\) deleted before \d{4}-.*Z, and 0 kept response\(s\) older than 24 hours\n$/,
+        /^Purged 1 customer\(s\), 0 contact\(s\), 0 address\(es\), 0 product parent\(s\) and 0 product\(s\) deleted before \d{4}-.*Z, and 0 kept response\(s\) older than 24 hours\n$/,
       )
       assertOneLineError(
         await quoin(['purge', '--older-than', 'soon'], env),

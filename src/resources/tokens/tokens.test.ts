@@ -8,13 +8,25 @@ import { findToken, touchTokens } from './store.ts'
 
 const KEYS = ['id', 'name', 'scopes', 'permissions', 'last4', 'expires_at', 'created_at', 'last_used_at']
 const CREATED_KEYS = ['id', 'name', 'token', ...KEYS.slice(2)]
-// Qwoty's five, in its order, then Quoin's events (read only: '*' reads them).
-const PERMISSION_KEYS = ['customers', 'contacts', 'addresses', 'segments', 'tokens', 'events']
+// In the order of the resources, one key per scope (the catalog's four resources share `catalog`), then
+// Quoin's events (read only: '*' reads them).
+const PERMISSION_KEYS = [
+  'customers',
+  'contacts',
+  'addresses',
+  'segments',
+  'payment_terms',
+  'catalog',
+  'tokens',
+  'events',
+]
 const NONE = {
   customers: 'none',
   contacts: 'none',
   addresses: 'none',
   segments: 'none',
+  payment_terms: 'none',
+  catalog: 'none',
   tokens: 'none',
   events: 'none',
 }
@@ -23,6 +35,8 @@ const ALL_WRITE = {
   contacts: 'write',
   addresses: 'write',
   segments: 'write',
+  payment_terms: 'write',
+  catalog: 'write',
   tokens: 'write',
   events: 'read',
 }
@@ -31,6 +45,8 @@ const RESOURCES_WRITE: Scope[] = [
   'contacts:write',
   'addresses:write',
   'segments:write',
+  'payment_terms:write',
+  'catalog:write',
   'tokens:write',
   'events:read',
 ]
