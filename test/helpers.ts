@@ -351,7 +351,16 @@ export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteC
   if (method === 'GET') return { ...base, url: `${route.url}?limit=1000`, intrusion: 200 }
   if (method === 'POST' && resource.sample) {
     const { intrusion } = resource.sample
-    return { ...base, url: route.url, body: intrusion.body(ids), intrusion: intrusion.status }
+    // Made afresh for each request that sends it, so that a field unique per workspace (a payment term's
+    // api_name) can differ each time.
+    return {
+      ...base,
+      url: route.url,
+      get body() {
+        return intrusion.body(ids)
+      },
+      intrusion: intrusion.status,
+    }
   }
   throw new Error(`${key}: no request can be derived; give its resource a sample`)
 }

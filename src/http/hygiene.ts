@@ -24,7 +24,7 @@ export async function registerHygiene(app: FastifyInstance, corsOrigins: string[
   if (corsOrigins.length === 0) return
   await app.register(cors, {
     origin: corsOrigins.includes('*') ? '*' : corsOrigins,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: [
       'Authorization',
       'Content-Type',

@@ -10,7 +10,7 @@ import { nowIso, toStoredTime } from '../db/dialect.ts'
 import type { Database } from '../db/types.ts'
 import { ApiError } from './errors.ts'
 
-// Safe retries: the first response to a POST, PATCH or DELETE sent with an Idempotency-Key is kept for
+// Safe retries: the first response to a POST, PUT, PATCH or DELETE sent with an Idempotency-Key is kept for
 // 24 hours per workspace and key, in the database (so it holds across restarts and instances). A retry
 // of the same request gets it again, marked Idempotent-Replayed, and writes nothing.
 // The key is claimed here before the route runs. A successful write keeps its answer in its own
@@ -31,7 +31,7 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000
 /** A first request that has not answered after this long is taken to have died with its process. */
 const ABANDONED_MS = 60_000
 const KEY = /^[\x21-\x7e]{1,255}$/
-const WRITES = new Set(['POST', 'PATCH', 'DELETE'])
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /** JSON with every object's keys sorted: two bodies that mean the same have the same text. */
 function canonical(value: unknown): string {
@@ -171,7 +171,7 @@ export function registerIdempotency(app: FastifyInstance, db: Kysely<Database>):
 }
 
 /**
- * Hooks of the write routes (POST, PATCH, DELETE with a scope) registered from now on, rather than of
+ * Hooks of the write routes (POST, PUT, PATCH, DELETE with a scope) registered from now on, rather than of
  * every route: a GET does not run them at all.
  */
 function writeRoutes(app: FastifyInstance) {

@@ -72,7 +72,7 @@ function sharedStatuses(method: string, conditional: Conditional, hasBody: boole
     out['413'] = 'Request body larger than 1 MiB'
     out['415'] = 'Request body is not JSON'
   }
-  if (['POST', 'PATCH', 'DELETE'].includes(method)) {
+  if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) {
     out['400'] = 'Invalid request: the body, a parameter or a header is malformed'
     out['409'] = 'Conflict: a request with this Idempotency-Key is still running, or the record is in use'
     out['422'] = 'This Idempotency-Key was used for a different request'
@@ -105,7 +105,7 @@ function declareHeaders(
       op.parameters ??= []
       const params = op.parameters
       // Every write with a scope runs the idempotency hook (see http/idempotency.ts).
-      if (secured && ['POST', 'PATCH', 'DELETE'].includes(m)) params.push(PARAMETERS.idempotencyKey)
+      if (secured && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m)) params.push(PARAMETERS.idempotencyKey)
       if (secured && conditional.ifMatch) params.push(PARAMETERS.ifMatch)
       if (secured && conditional.ifNoneMatch) params.push(PARAMETERS.ifNoneMatch)
       if (secured) {

@@ -1,5 +1,7 @@
 import { defineResource } from '../../kernel/resource.ts'
 
+let intrusions = 0
+
 export const paymentTerms = defineResource({
   name: 'payment_terms',
   described: 'payment terms',
@@ -8,5 +10,15 @@ export const paymentTerms = defineResource({
   table: 'payment_terms',
   versioned: true,
   softDeleted: false,
+  // Quotes will name their payment term: they join the deletion check with one line here.
+  usedBy: [],
   routes: async () => (await import('./routes.ts')).paymentTermRoutes,
+  sample: {
+    create: async ({ call }) =>
+      (await call('POST', '/api/payment-terms', { name: 'Owner-only term', api_name: 'owner_only_term' }))
+        .body.data.id,
+    // A fresh api_name each time: the suites send it more than once in a workspace.
+    intrusion: { body: () => ({ name: 'Mine', api_name: `mine_${++intrusions}` }), status: 201 },
+    patch: { name: 'Renamed' },
+  },
 })
