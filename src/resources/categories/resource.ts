@@ -9,4 +9,10 @@ export const categories = defineResource({
   versioned: true,
   softDeleted: false,
   routes: async () => (await import('./routes.ts')).categoryRoutes,
+  sample: {
+    create: async ({ call }) =>
+      (await call('POST', '/api/categories', { name: 'Owner-only category' })).body.data.id,
+    intrusion: { body: (ids) => ({ name: 'Mine', parent_id: ids.categories }), status: 400 },
+    patch: { name: 'Renamed' },
+  },
 })

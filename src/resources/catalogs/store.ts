@@ -1,0 +1,235 @@
+import { type Kysely, sql } from 'kysely'
+import { v7 as uuidv7 } from 'uuid'
+import { flag, isForeignKeyViolation, isSet, nowIso } from '../../db/dialect.ts'
+import type { Database } from '../../db/types.ts'
+import { firstFree, slugify } from '../../domain/api-names.ts'
+import { ApiError } from '../../http/errors.ts'
+import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
+import { refuseIfUsed } from '../../kernel/references.ts'
+import type { Versioned } from '../../kernel/resource.ts'
+import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import type { WriteContext } from '../../kernel/write.ts'
+import { catalogs } from './resource.ts'
+import type { Catalog, CatalogCreate, CatalogListQuery, CatalogPatch } from './schema.ts'
+
+type CatalogRow = Awaited<ReturnType<ReturnType<typeof selectCatalogs>['execute']>>[number]
+
+function selectCatalogs(db: Kysely<Database>) {
+  return db.selectFrom('catalogs as t').selectAll('t')
+}
+
+/** The wire object, keys in the order of Qwoty's docs. */
+export function toCatalog(row: CatalogRow): Versioned<Catalog> {
+  return versioned(
+    {
+      id: row.id,
+      name: row.name,
+      api_name: row.api_name,
+      reference: row.reference,
+      description: row.description,
+      is_active: isSet(row.is_active),
+      id_crm: row.id_crm,
+      id_erp: row.id_erp,
+      id_accounting: row.id_accounting,
+      ...stamps(row),
+    },
+    row.version,
+  )
+}
+
+/** A reference is trimmed; a blank one is no reference. */
+function cleanReference(value: string | null | undefined): string | null {
+  return value?.trim() || null
+}
+
+/** One catalog of the workspace, or undefined. */
+export async function findCatalog(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+): Promise<Versioned<Catalog> | undefined> {
+  const row = await selectCatalogs(db)
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.id', '=', id)
+    .executeTakeFirst()
+  return row && toCatalog(row)
+}
+
+/** A page of the workspace's catalogs, oldest first (the workspace's "Standard" comes first). */
+export async function listCatalogs(
+  db: Kysely<Database>,
+  workspaceId: string,
+  filters: CatalogListQuery,
+): Promise<PageResult<Catalog>> {
+  let query = selectCatalogs(db).where('t.workspace_id', '=', workspaceId)
+  if (filters.is_active !== undefined) query = query.where('t.is_active', '=', flag(filters.is_active))
+  const page = await paginate(query, filters, 'created_at', listBinding('catalogs', filters))
+  return { ...page, rows: page.rows.map((row) => toCatalog(row).value) }
+}
+
+/** The catalog of the workspace that holds `apiName`, other than `except`. */
+function holderOf(trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) {
+  return trx
+    .selectFrom('catalogs')
+    .select(['id', 'name'])
+    .where('workspace_id', '=', workspaceId)
+    .where('api_name', '=', apiName)
+    .$if(except !== undefined, (q) => q.where('id', '!=', except!))
+    .executeTakeFirst()
+}
+
+function taken(apiName: string, holder?: { id: string; name: string }): ApiError {
+  const who = holder ? ` by the catalog "${holder.name}" (${holder.id})` : ' by another catalog'
+  return new ApiError('conflict', `The api_name '${apiName}' is already used${who}: choose another one`)
+}
+
+/** Whether an error is the unique constraint on (workspace_id, api_name) firing. */
+function isApiNameTaken(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null
+  if (e?.code === '23505') return e.constraint === 'catalogs_api_name'
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && String(e.message).includes('catalogs.api_name')
+}
+
+/** The first free api_name made from `name`: one query for every taken name that starts with its slug. */
+async function freeApiName(trx: Kysely<Database>, workspaceId: string, name: string): Promise<string> {
+  const base = slugify(name, 'catalog')
+  const rows = await trx
+    .selectFrom('catalogs')
+    .select('api_name')
+    .where('workspace_id', '=', workspaceId)
+    .where(sql<boolean>`(api_name = ${base} or substr(api_name, 1, ${base.length + 1}) = ${`${base}_`})`)
+    .execute()
+  return firstFree(base, new Set(rows.map((r) => r.api_name)))
+}
+
+/**
+ * Runs `write` (which stores `apiName`) so that the unique constraint settles a race the check before it
+ * could not see: an explicit api_name another transaction took meanwhile is the same 409 as one taken
+ * before; a generated one moves on to the next free number. A savepoint keeps the transaction usable
+ * after the violation (PostgreSQL aborts it otherwise).
+ */
+async function withApiName(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  input: { explicit?: string; name: string },
+  write: (apiName: string) => Promise<void>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const apiName = input.explicit ?? (await freeApiName(trx, workspaceId, input.name))
+    await sql`savepoint catalog_api_name`.execute(trx)
+    try {
+      await write(apiName)
+      await sql`release savepoint catalog_api_name`.execute(trx)
+      return
+    } catch (err) {
+      await sql`rollback to savepoint catalog_api_name`.execute(trx)
+      if (!isApiNameTaken(err)) throw err
+      if (input.explicit !== undefined || attempt >= 5) {
+        throw taken(apiName, await holderOf(trx, workspaceId, apiName))
+      }
+    }
+  }
+}
+
+/** Creates a catalog; returns its id. */
+export async function createCatalog(
+  { trx, workspaceId }: WriteContext,
+  input: CatalogCreate,
+): Promise<string> {
+  const name = input.name.trim()
+  if (input.api_name !== undefined) {
+    const holder = await holderOf(trx, workspaceId, input.api_name)
+    if (holder) throw taken(input.api_name, holder)
+  }
+  const at = nowIso()
+  const id = uuidv7()
+  await withApiName(trx, workspaceId, { explicit: input.api_name, name }, async (apiName) => {
+    await trx
+      .insertInto('catalogs')
+      .values({
+        id,
+        workspace_id: workspaceId,
+        name,
+        api_name: apiName,
+        reference: cleanReference(input.reference),
+        description: input.description ?? null,
+        is_active: flag(input.is_active ?? true),
+        id_crm: input.id_crm ?? null,
+        id_erp: input.id_erp ?? null,
+        id_accounting: input.id_accounting ?? null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute()
+  })
+  return id
+}
+
+/**
+ * Applies a partial update: omitted fields stay, null clears. A new name keeps the api_name (an
+ * integrator's key does not move under them); a new api_name must be free. False if the catalog is absent.
+ */
+export async function updateCatalog({ trx, workspaceId }: WriteContext, id: string, patch: CatalogPatch) {
+  const set = {
+    ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+    ...(patch.reference !== undefined ? { reference: cleanReference(patch.reference) } : {}),
+    ...(patch.description !== undefined ? { description: patch.description } : {}),
+    ...(patch.is_active !== undefined ? { is_active: flag(patch.is_active) } : {}),
+    ...(patch.id_crm !== undefined ? { id_crm: patch.id_crm } : {}),
+    ...(patch.id_erp !== undefined ? { id_erp: patch.id_erp } : {}),
+    ...(patch.id_accounting !== undefined ? { id_accounting: patch.id_accounting } : {}),
+  }
+  const explicit = patch.api_name
+  if (explicit === undefined) return updateLive(trx, 'catalogs', workspaceId, id, set, { softDeleted: false })
+  const holder = await holderOf(trx, workspaceId, explicit, id)
+  if (holder) throw taken(explicit, holder)
+  let found = false
+  await withApiName(trx, workspaceId, { explicit, name: '' }, async (apiName) => {
+    // Sending the api_name it has already changes nothing (no new version).
+    const current = await trx
+      .selectFrom('catalogs')
+      .select('api_name')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    const changes = current?.api_name === apiName ? set : { ...set, api_name: apiName }
+    found = await updateLive(trx, 'catalogs', workspaceId, id, changes, { softDeleted: false })
+  })
+  return found
+}
+
+const ADVICE = 'take it out of their catalog_ids (or delete them) first'
+
+/**
+ * Deletes the catalog for good, unless live product parents belong to it (409). The links of soft-deleted
+ * product parents to it are removed: a restored one comes back without it. False if it is absent.
+ */
+export async function deleteCatalog({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
+  // The kernel locked the catalog's row (PostgreSQL): a concurrent write that links a product parent to it
+  // waits for this transaction (its foreign key check), and the count below sees every link committed.
+  await refuseIfUsed(trx, workspaceId, catalogs, id, ADVICE)
+  await trx
+    .deleteFrom('product_parent_catalogs')
+    .where('workspace_id', '=', workspaceId)
+    .where('catalog_id', '=', id)
+    .where('product_parent_id', 'in', (eb) =>
+      eb
+        .selectFrom('product_parents')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('deleted_at', 'is not', null),
+    )
+    .execute()
+  try {
+    const result = await trx
+      .deleteFrom('catalogs')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  } catch (err) {
+    // A deleted product parent restored meanwhile names it again (its link was not removed above).
+    if (!isForeignKeyViolation(err)) throw err
+    throw new ApiError('conflict', 'Catalog is used by 1 product: take it out of its catalog_ids first')
+  }
+}
