@@ -38,7 +38,7 @@ export interface Operation {
   method: string
   /** The path template, `/api/customers/{id}`. */
   path: string
-  /** The first segment after /api: `customers`. */
+  /** The resource of the first segment after /api: `customers`, `payment_terms` for payment-terms. */
   resource: string | undefined
   pathParams: Parameter[]
   queryParams: Parameter[]
@@ -54,7 +54,8 @@ function resourceOf(path: string): string | undefined {
   const segments = path.split('/').filter(Boolean)
   const at = segments[0] === 'api' ? 1 : 0
   const segment = segments[at]
-  return segment && !segment.startsWith('{') ? segment : undefined
+  // Paths spell a resource with hyphens (/api/payment-terms), its name with underscores (payment_terms).
+  return segment && !segment.startsWith('{') ? segment.replaceAll('-', '_') : undefined
 }
 
 /** Every operation of the document whose security asks for a bearer token: the authenticated API. */
