@@ -8,7 +8,7 @@ import { type Expression, type Kysely, type SqlBool, sql } from 'kysely'
 import { isPostgres } from './dialect.ts'
 import type { Database } from './types.ts'
 
-export type ListTable = 'customers' | 'contacts' | 'segments'
+export type ListTable = 'customers' | 'contacts' | 'segments' | 'products'
 export type SortColumn = 'created_at' | 'updated_at'
 
 /**

@@ -13,7 +13,7 @@ import { isPostgres } from './dialect.ts'
 import { rowsWhere, type SortColumn } from './lookup.ts'
 import type { Database } from './types.ts'
 
-export type Searchable = 'customers' | 'contacts' | 'segments'
+export type Searchable = 'customers' | 'contacts' | 'segments' | 'products'
 
 /** Between fields in search_text: fold() turns it into a space, so no text searched for can span two fields. */
 const SEPARATOR = '\u001f'
@@ -64,6 +64,16 @@ export function segmentSearchText(s: { name: string; reference?: string | null }
   return joined([s.name, s.reference])
 }
 
+/** A product's (variant's) search_text: its name, api_name, reference and SKU. */
+export function productSearchText(p: {
+  name: string
+  api_name: string
+  reference?: string | null
+  sku?: string | null
+}): string {
+  return joined([p.name, p.api_name, p.reference, p.sku])
+}
+
 /** What each table's search_text is made of, and whether its deleted records stay (soft deletion). */
 const SEARCHED: Record<
   Searchable,
@@ -76,6 +86,7 @@ const SEARCHED: Record<
   },
   contacts: { fields: ['first_name', 'last_name', 'email'], text: contactSearchText, softDeleted: true },
   segments: { fields: ['name', 'reference'], text: segmentSearchText, softDeleted: false },
+  products: { fields: ['name', 'api_name', 'reference', 'sku'], text: productSearchText, softDeleted: true },
 }
 
 /**
@@ -110,6 +121,7 @@ const NEEDLES: Record<Searchable, { column: 'search_text' | 'search_tax'; needle
     ],
     contacts: [{ column: 'search_text', needle: fold }],
     segments: [{ column: 'search_text', needle: fold }],
+    products: [{ column: 'search_text', needle: fold }],
   }
 
 /** The shortest text a trigram index can find: shorter ones are looked for by a scan. */

@@ -145,11 +145,17 @@ function describe(
   const path = fieldPath(error.instancePath)
   const subject = (p: string) => (p === '' ? (part === 'body' ? 'The body' : 'The query') : `${noun} '${p}'`)
   switch (error.keyword) {
-    case 'required':
+    case 'required': {
+      // A property may say more about what it needs (x-required-hint: "(one_off | recurring)").
+      const parent = (error as ErrorObject).parentSchema as
+        | { properties?: Record<string, { 'x-required-hint'?: string }> }
+        | undefined
+      const hint = parent?.properties?.[String(params.missingProperty)]?.['x-required-hint']
       return {
-        text: `${noun} '${fieldPath(error.instancePath, String(params.missingProperty))}' is required`,
+        text: `${noun} '${fieldPath(error.instancePath, String(params.missingProperty))}' is required${hint ? ` ${hint}` : ''}`,
         unknown: false,
       }
+    }
     case 'additionalProperties': {
       const name = fieldPath(error.instancePath, String(params.additionalProperty))
       if (part === 'querystring') return { text: `Unknown query parameter '${name}'`, unknown: true }
@@ -169,7 +175,7 @@ function describe(
       }
     case 'enum':
       return {
-        text: `${subject(path)} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+        text: `${subject(path)} must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}`,
         unknown: false,
       }
     case 'minLength':
