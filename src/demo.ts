@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { contactSearchText, customerSearchTax, customerSearchText } from './db/search.ts'
 import type { Database } from './db/types.ts'
+import { loadCatalogDemo } from './demo-catalog.ts'
 import { normalizeTaxValue } from './domain/tax-ids.ts'
 import { runWrite } from './kernel/write.ts'
 import { addresses } from './resources/addresses/resource.ts'
@@ -42,7 +43,8 @@ const contacts = [
  * already are left as they are.
  */
 export async function loadDemo(db: Kysely<Database>): Promise<void> {
-  await runWrite(db, WS, async ({ trx, emit }) => {
+  await runWrite(db, WS, async (w) => {
+    const { trx, emit } = w
     await trx
       .insertInto('workspaces')
       .values({ id: WS, name: 'Demo', created_at: AT, tax_id_validation: 'lenient', default_country: 'FR' })
@@ -139,5 +141,6 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
     for (const { id } of newContacts)
       emit(contactResource, 'created', id, (await findContact(trx, WS, id))?.value)
     for (const { id } of newAddresses) emit(addresses, 'created', id, (await findAddress(trx, WS, id))?.value)
+    await loadCatalogDemo(w)
   })
 }
