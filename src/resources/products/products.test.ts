@@ -292,6 +292,21 @@ describe('PATCH /api/products/{id}', () => {
     assert.notEqual(res.headers.etag, undefined)
   })
 
+  it('takes back a whole GET unchanged: same ETag, no event; a recurrence_type of its own is a 400', async () => {
+    const product = await create({ category_ids: [] })
+    const read = await a.get(`/api/products/${product.id}`)
+    const res = await a.patch(`/api/products/${product.id}`, read.json().data)
+    assert.equal(res.statusCode, 200, res.body)
+    assert.equal(res.headers.etag, read.headers.etag)
+    assert.equal(JSON.stringify(res.json().data), JSON.stringify(read.json().data))
+    const other = product.settings.recurrence_type === 'one_off' ? 'recurring' : 'one_off'
+    for (const body of [{ settings: { recurrence_type: other } }, { 'settings[recurrence_type]': other }]) {
+      const refused = await a.patch(`/api/products/${product.id}`, body)
+      assert.equal(refused.statusCode, 400, refused.body)
+      assert.match(refused.json().details[0], /recurrence_type.*product parent/)
+    }
+  })
+
   it('changes nested fields given as bracket keys or objects, partially', async () => {
     const product = await create()
     const res = await a.patch(`/api/products/${product.id}`, {

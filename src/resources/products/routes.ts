@@ -7,6 +7,7 @@ import { declareRoutes, routeConfig } from '../../kernel/routes.ts'
 import { products } from './resource.ts'
 import {
   DEFAULT_PAGE_SIZE,
+  type NestedWrite,
   PRODUCT_READ_ONLY,
   Product,
   ProductCreate,
@@ -20,6 +21,19 @@ const BRACKETS =
   'Nested fields may also be sent as the bracket keys of Qwoty\'s docs: `"inventory[sku]": "X"` is ' +
   '`"inventory": {"sku": "X"}`, likewise `settings[…]`, `shipping[…]`, `identifiers[…]` and ' +
   '`accounting[ledger_account]`; a field sent both ways is a 400. Reads are always nested.'
+
+/** A body's settings.recurrence_type, checked against the parent's (`expected`) and dropped. */
+function parentsRecurrence<B extends NestedWrite>(body: B, expected: string | undefined): B {
+  const sent = body.settings?.recurrence_type
+  if (sent === undefined) return body
+  if (sent !== expected) {
+    throw new ApiError('validation_failed', 'Validation error', [
+      `Field 'settings.recurrence_type' is the product parent's (${expected}): send recurrence_type to POST /api/products, or PATCH /api/product-parents/{id}`,
+    ])
+  }
+  const { recurrence_type: _, ...settings } = body.settings!
+  return { ...body, settings }
+}
 
 const CATALOGS_REFUSED =
   "Field 'catalog_ids' cannot be set on a product: catalogs belong to its product parent (PATCH /api/product-parents/{id})"
@@ -88,7 +102,10 @@ export const productRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async
         `active products of the workspace (409 naming the holder). ${BRACKETS}`,
       errors: ['conflict'],
       body: ProductCreate,
-      prepare: async (_db, _workspaceId, body) => folded(body),
+      prepare: async (_db, _workspaceId, body) => {
+        const flat = folded(body)
+        return parentsRecurrence(flat, flat.recurrence_type)
+      },
       write: createProduct,
     },
     update: {
@@ -102,9 +119,13 @@ export const productRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async
       body: ProductPatch,
       readOnly: PRODUCT_READ_ONLY,
       prepare: async (db, workspaceId, patch, id) => {
-        const body = folded(patch)
+        let body = folded(patch)
+        const current =
+          body.catalog_ids !== undefined || body.settings?.recurrence_type !== undefined
+            ? await findProduct(db, workspaceId, id)
+            : undefined
+        body = parentsRecurrence(body, current?.value.settings.recurrence_type)
         if (body.catalog_ids !== undefined) {
-          const current = await findProduct(db, workspaceId, id)
           const sent = Array.isArray(body.catalog_ids) ? body.catalog_ids.map(String) : undefined
           const stored = current?.value.catalog_ids ?? []
           const same =

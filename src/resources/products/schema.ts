@@ -144,7 +144,7 @@ function partial(fields: Record<string, TSchema>, description: string) {
 /** The bracket keys of the groups: `"shipping[weight]"`, each the field it stands for. */
 function bracketKeys() {
   const props: Record<string, TSchema> = {}
-  for (const [group, fields] of Object.entries(GROUPS)) {
+  for (const [group, fields] of Object.entries({ ...GROUPS, settings: SETTINGS_WRITE })) {
     for (const [field, schema] of Object.entries(fields as Record<string, TSchema>)) {
       props[`${group}[${field}]`] = Type.Optional({
         ...schema,
@@ -155,8 +155,16 @@ function bracketKeys() {
   return props
 }
 
+/** What a write may send back of the settings it read: recurrence_type is the parent's, equal or refused. */
+const SETTINGS_WRITE = {
+  ...SETTINGS,
+  recurrence_type: StringEnum(RECURRENCE_TYPES, {
+    description: "The parent's: accepted, and ignored, only when equal to it (a GET sent back); else 400",
+  }),
+}
+
 const nestedWrites = {
-  settings: partial(SETTINGS, 'settings[…] keys are the same fields'),
+  settings: partial(SETTINGS_WRITE, 'settings[…] keys are the same fields'),
   shipping: partial(SHIPPING, 'shipping[…] keys are the same fields'),
   inventory: partial(INVENTORY, 'inventory[sku] is the same field'),
   identifiers: partial(IDENTIFIERS, 'identifiers[…] keys are the same fields'),
@@ -166,7 +174,7 @@ const nestedWrites = {
 
 type Fields<T> = { [F in keyof T]?: T[F] extends TSchema ? Type.Static<T[F]> : never }
 export type NestedWrite = {
-  settings?: Fields<typeof SETTINGS>
+  settings?: Fields<typeof SETTINGS_WRITE>
   shipping?: Fields<typeof SHIPPING>
   inventory?: Fields<typeof INVENTORY>
   identifiers?: Fields<typeof IDENTIFIERS>

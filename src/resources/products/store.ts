@@ -301,6 +301,18 @@ export async function setCategories(w: WriteContext, productId: string, category
     .execute()
 }
 
+const DECIMAL_COLUMNS = new Set(['weight', 'height', 'length', 'width'])
+
+/** Whether a column already holds what a write would set (flags 0/1 or boolean, decimals by value). */
+function sameStored(column: string, stored: unknown, value: unknown): boolean {
+  if (stored === null || value === null) return stored === value
+  if (typeof value === 'number' && (typeof stored === 'boolean' || typeof stored === 'number')) {
+    return Number(stored) === value
+  }
+  if (DECIMAL_COLUMNS.has(column)) return new Decimal(String(stored)).eq(String(value))
+  return stored === value
+}
+
 /** A decimal as stored: exactly the number sent. */
 function storedDecimal(value: number | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return value
@@ -689,8 +701,36 @@ export async function updateProduct(w: WriteContext, id: string, patch: ProductP
   if (!current) return false
   const columns: Record<string, unknown> = { ...variantColumns(patch) }
   if (patch.name !== undefined) columns.name = patch.name
-  const touched = patch.category_ids !== undefined
-  if (touched) await setCategories(w, id, patch.category_ids!)
+  // Only what changes is written: a GET sent back unchanged keeps the version and records no event.
+  for (const [key, value] of Object.entries(columns)) {
+    if (sameStored(key, current[key as keyof VariantRow], value)) delete columns[key]
+  }
+  // The description a GET shows it inheriting, sent back, is no description of its own.
+  if (
+    columns.description !== undefined &&
+    current.description === null &&
+    isSet(current.description_inherit_from_product) &&
+    columns.description_inherit_from_product !== 0
+  ) {
+    const parent = await trx
+      .selectFrom('product_parents')
+      .select('description')
+      .where('id', '=', current.product_parent_id)
+      .executeTakeFirst()
+    if (parent?.description === columns.description) delete columns.description
+  }
+  let touched = false
+  if (patch.category_ids !== undefined) {
+    const stored = await trx
+      .selectFrom('product_categories')
+      .select('category_id')
+      .where('product_id', '=', id)
+      .orderBy('position')
+      .execute()
+    const wanted = patch.category_ids.map((c) => c.toLowerCase())
+    touched = stored.map((r) => r.category_id).join() !== wanted.join()
+    if (touched) await setCategories(w, id, patch.category_ids)
+  }
   if (Object.keys(columns).length === 0 && !touched) return true
   const after = { ...current, ...columns } as VariantRow
   await checkUnique(trx, workspaceId, id, {
