@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox'
+import { API_NAME_MAX, API_NAME_PATTERN } from '../domain/api-names.ts'
 import { ERROR_CODES, type ErrorCode, statusOf } from './errors.ts'
 
 /** A value of `schema`'s type or null, written as a type array so errors and the OpenAPI document stay simple. */
@@ -109,3 +110,14 @@ export const ExternalIdsInput = {
 /** A required text field that is not blank. */
 export const Text = (maxLength: number, description: string, options: Record<string, unknown> = {}) =>
   Type.String({ maxLength, pattern: '\\S', description, ...options })
+
+/** An `api_name`: a snake_case key (net_30_days), unique where its resource says (see domain/api-names.ts). */
+export const ApiName = (description: string, example: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: API_NAME_MAX,
+    pattern: API_NAME_PATTERN,
+    'x-format-hint': `must be snake_case: lower-case letters and digits in words joined by single underscores, such as ${example}`,
+    description,
+    examples: [example],
+  })

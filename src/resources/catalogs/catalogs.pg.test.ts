@@ -78,10 +78,7 @@ describe('catalog api_names under concurrent writes (PostgreSQL)', () => {
     await held.commit()
     const res = await pending
     assert.equal(res.statusCode, 409, res.body)
-    assert.equal(
-      res.json().error,
-      `The api_name 'contested' is already used by the catalog "Rival" (${held.id}): choose another one`,
-    )
+    assert.equal(res.json().error, `api_name 'contested' is already used by catalog ${held.id} (Rival)`)
     const mine = await t.db.kysely
       .selectFrom('catalogs')
       .select('id')

@@ -286,12 +286,12 @@ describe('POST /api/catalogs', () => {
     assert.equal(res.statusCode, 409)
     assert.deepEqual(res.json(), {
       success: false,
-      error: `The api_name 'retail' is already used by the catalog "Retail" (${holder.id}): choose another one`,
+      error: `api_name 'retail' is already used by catalog ${holder.id} (Retail)`,
       code: 'conflict',
     })
     const standard = await as.post('/api/catalogs', { name: 'X', api_name: 'standard' })
     assert.equal(standard.statusCode, 409)
-    assert.match(standard.json().error, /"Standard"/)
+    assert.match(standard.json().error, /\(Standard\)$/)
     assert.equal((await as.get('/api/catalogs')).json().data.length, 2)
   })
 
@@ -310,7 +310,7 @@ describe('POST /api/catalogs', () => {
     assert.equal(body.code, 'validation_failed')
     assert.equal(body.error, 'Validation error')
     assert.deepEqual([...body.details].sort(), [
-      "Field 'api_name' must be snake_case: lower-case letters and digits in words joined by single underscores (premium_products)",
+      "Field 'api_name' must be snake_case: lower-case letters and digits in words joined by single underscores, such as premium_products",
       "Field 'colour' is not allowed",
       "Field 'description' must be at most 2000 characters",
       "Field 'id_crm' must be of type string or null",
@@ -485,7 +485,7 @@ describe('PATCH /api/catalogs/{id}', () => {
     assert.equal(res.statusCode, 409)
     assert.equal(
       res.json().error,
-      `The api_name 'holder' is already used by the catalog "Standard Products" (${holder.id}): choose another one`,
+      `api_name 'holder' is already used by catalog ${holder.id} (Standard Products)`,
     )
     const stored = await storedCatalog(t.db, catalog.id)
     assert.deepEqual([stored?.name, stored?.api_name], ['Standard Products', 'mover'])

@@ -1,8 +1,15 @@
 import Type from 'typebox'
-import { API_NAME_MAX, API_NAME_PATTERN } from '../../domain/api-names.ts'
 import { PageParams } from '../../http/pagination.ts'
 import { ReadOnly } from '../../http/read-only.ts'
-import { ExternalIds, ExternalIdsInput, Nullable, Text, Timestamp, Uuid } from '../../http/schemas.ts'
+import {
+  ApiName,
+  ExternalIds,
+  ExternalIdsInput,
+  Nullable,
+  Text,
+  Timestamp,
+  Uuid,
+} from '../../http/schemas.ts'
 
 // Keys in the order of Qwoty's docs (§3.5); Qwoty's catalog object has no workspace_id.
 export const Catalog = Type.Object(
@@ -26,16 +33,7 @@ export const Catalog = Type.Object(
 )
 export type Catalog = Type.Static<typeof Catalog>
 
-const ApiName = (description: string) =>
-  Type.String({
-    minLength: 1,
-    maxLength: API_NAME_MAX,
-    pattern: API_NAME_PATTERN,
-    'x-format-hint':
-      'must be snake_case: lower-case letters and digits in words joined by single underscores (premium_products)',
-    description,
-    examples: ['premium_products'],
-  })
+const apiName = (description: string) => ApiName(description, 'premium_products')
 const reference = Nullable(
   Type.String({ maxLength: 100, description: 'Internal reference; stored trimmed, blank stores null' }),
 )
@@ -45,7 +43,7 @@ export const CatalogCreate = Type.Object(
   {
     name: Text(255, 'Catalog name; stored trimmed', { examples: ['Premium Products'] }),
     api_name: Type.Optional(
-      ApiName(
+      apiName(
         'Unique snake_case key in the workspace. When omitted, made from the name (Premium Products → ' +
           'premium_products, then premium_products_2 … while taken)',
       ),
@@ -69,7 +67,7 @@ export const CatalogPatch = Type.Object(
     name: Type.Optional(
       Text(255, 'Catalog name; stored trimmed; cannot be null. A new name leaves api_name as it is'),
     ),
-    api_name: Type.Optional(ApiName('A new unique snake_case key; cannot be null')),
+    api_name: Type.Optional(apiName('A new unique snake_case key; cannot be null')),
     reference: Type.Optional(reference),
     description: Type.Optional(description),
     is_active: Type.Optional(Type.Boolean({ description: 'Whether the catalog is in use' })),

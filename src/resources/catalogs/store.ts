@@ -8,6 +8,7 @@ import { listBinding, type PageResult, paginate } from '../../http/pagination.ts
 import { refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { alreadyUsed, holderOf as findHolder, isUniqueViolation } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { catalogs } from './resource.ts'
 import type { Catalog, CatalogCreate, CatalogListQuery, CatalogPatch } from './schema.ts'
@@ -67,28 +68,13 @@ export async function listCatalogs(
   return { ...page, rows: page.rows.map((row) => toCatalog(row).value) }
 }
 
+/** The 409 of an api_name another catalog holds, naming it when it can. */
+const taken = (apiName: string, holder?: { id: string; name: string }) =>
+  alreadyUsed('api_name', apiName, 'catalog', holder)
+
 /** The catalog of the workspace that holds `apiName`, other than `except`. */
-function holderOf(trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) {
-  return trx
-    .selectFrom('catalogs')
-    .select(['id', 'name'])
-    .where('workspace_id', '=', workspaceId)
-    .where('api_name', '=', apiName)
-    .$if(except !== undefined, (q) => q.where('id', '!=', except!))
-    .executeTakeFirst()
-}
-
-function taken(apiName: string, holder?: { id: string; name: string }): ApiError {
-  const who = holder ? ` by the catalog "${holder.name}" (${holder.id})` : ' by another catalog'
-  return new ApiError('conflict', `The api_name '${apiName}' is already used${who}: choose another one`)
-}
-
-/** Whether an error is the unique constraint on (workspace_id, api_name) firing. */
-function isApiNameTaken(err: unknown): boolean {
-  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null
-  if (e?.code === '23505') return e.constraint === 'catalogs_api_name'
-  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && String(e.message).includes('catalogs.api_name')
-}
+const holderOf = (trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) =>
+  findHolder(trx, 'catalogs', workspaceId, 'api_name', apiName, { except })
 
 /** The first free api_name made from `name`: one query for every taken name that starts with its slug. */
 async function freeApiName(trx: Kysely<Database>, workspaceId: string, name: string): Promise<string> {
@@ -123,7 +109,7 @@ async function withApiName(
       return
     } catch (err) {
       await sql`rollback to savepoint catalog_api_name`.execute(trx)
-      if (!isApiNameTaken(err)) throw err
+      if (!isUniqueViolation(err, 'catalogs', 'api_name')) throw err
       if (input.explicit !== undefined || attempt >= 5) {
         throw taken(apiName, await holderOf(trx, workspaceId, apiName))
       }

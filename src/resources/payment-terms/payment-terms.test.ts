@@ -240,7 +240,7 @@ describe('POST /api/payment-terms', () => {
     assert.equal(taken.statusCode, 409)
     assert.deepEqual(taken.json(), {
       success: false,
-      error: `api_name 'net_30_days' is already used by payment term ${net30.id}`,
+      error: `api_name 'net_30_days' is already used by payment term ${net30.id} (Net 30)`,
       code: 'conflict',
     })
     assert.equal((await del(`/api/payment-terms/${net30.id}`, fresh.auth)).statusCode, 200)
@@ -476,7 +476,7 @@ describe('POST /api/payment-terms', () => {
       colour: 'blue',
     })
     assert.deepEqual((await invalid(res)).sort(), [
-      "Field 'api_name' must be snake_case: lower-case letters and digits joined by single underscores, such as net_30_days",
+      "Field 'api_name' must be snake_case: lower-case letters and digits in words joined by single underscores, such as net_30_days",
       "Field 'colour' is not allowed",
       "Field 'is_active' must be of type boolean",
       "Field 'name' must be at most 50 characters",
@@ -494,7 +494,7 @@ describe('POST /api/payment-terms', () => {
     assert.equal(res.statusCode, 409)
     assert.deepEqual(res.json(), {
       success: false,
-      error: `api_name 'net_60_days' is already used by payment term ${holder.id}`,
+      error: `api_name 'net_60_days' is already used by payment term ${holder.id} (${holder.name})`,
       code: 'conflict',
     })
     const elsewhere = await post('/api/payment-terms', { name: 'Again', api_name: 'net_60_days' }, other.auth)
@@ -630,7 +630,10 @@ describe('PUT /api/payment-terms/{id}', () => {
     assert.equal((await put(`/api/payment-terms/${term.id}`, { api_name: term.api_name })).statusCode, 200)
     const res = await put(`/api/payment-terms/${term.id}`, { api_name: 'held_here' })
     assert.equal(res.statusCode, 409)
-    assert.equal(res.json().error, `api_name 'held_here' is already used by payment term ${holder.id}`)
+    assert.equal(
+      res.json().error,
+      `api_name 'held_here' is already used by payment term ${holder.id} (${holder.name})`,
+    )
     const renamed = await put(`/api/payment-terms/${term.id}`, { api_name: 'free_one' })
     assert.equal(renamed.json().data.api_name, 'free_one')
   })

@@ -1,9 +1,9 @@
 import Type from 'typebox'
-import { API_NAME_MAX, API_NAME_PATTERN } from '../../domain/api-names.ts'
 import { PERCENTAGE_DECIMALS, TERMS } from '../../domain/installments.ts'
 import { WholeListParams } from '../../http/pagination.ts'
 import { ReadOnly } from '../../http/read-only.ts'
 import {
+  ApiName,
   ExternalIds,
   ExternalIdsInput,
   Nullable,
@@ -102,14 +102,7 @@ const InstallmentReplace = Type.Object(
 )
 
 const Name = Text(50, 'Payment term name, at most 50 characters', { examples: ['Net 30 Days'] })
-const ApiName = Type.String({
-  pattern: API_NAME_PATTERN,
-  maxLength: API_NAME_MAX,
-  'x-format-hint':
-    'must be snake_case: lower-case letters and digits joined by single underscores, such as net_30_days',
-  description: 'Unique (per workspace) snake_case slug',
-  examples: ['net_30_days'],
-})
+const apiName = ApiName('Unique (per workspace) snake_case slug', 'net_30_days')
 const Reference = Nullable(
   Type.String({ maxLength: 50, description: 'Internal reference, at most 50 characters; blank stores null' }),
 )
@@ -117,7 +110,7 @@ const Reference = Nullable(
 export const PaymentTermCreate = Type.Object(
   {
     name: Name,
-    api_name: ApiName,
+    api_name: apiName,
     reference: Type.Optional(Reference),
     is_active: Type.Optional(Type.Boolean({ default: true, description: 'true when omitted' })),
     ...ExternalIdsInput,
@@ -140,7 +133,7 @@ export const PAYMENT_TERM_READ_ONLY = ['id', 'created_at', 'updated_at'] as cons
 export const PaymentTermUpdate = Type.Object(
   {
     name: Type.Optional(Name),
-    api_name: Type.Optional(ApiName),
+    api_name: Type.Optional(apiName),
     reference: Type.Optional(Reference),
     is_active: Type.Optional(Type.Boolean({ description: 'false hides the term from new uses' })),
     ...ExternalIdsInput,

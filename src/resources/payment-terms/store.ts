@@ -15,6 +15,7 @@ import { listBinding, type PageRequest, type PageResult, paginate } from '../../
 import { refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { alreadyUsed, holderOf, writingUnique } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { paymentTerms } from './resource.ts'
 import type { PaymentTerm, PaymentTermCreate, PaymentTermListQuery, PaymentTermUpdate } from './schema.ts'
@@ -130,15 +131,6 @@ export function checkInstallments<B extends { installments?: InstallmentInput[] 
   return body
 }
 
-function takenApiName(apiName: string, holder?: string): ApiError {
-  return new ApiError(
-    'conflict',
-    holder
-      ? `api_name '${apiName}' is already used by payment term ${holder}`
-      : `api_name '${apiName}' is already used by another payment term`,
-  )
-}
-
 /** 409 when another term of the workspace has this api_name. */
 async function refuseTakenApiName(
   trx: Kysely<Database>,
@@ -146,30 +138,16 @@ async function refuseTakenApiName(
   apiName: string,
   self?: string,
 ) {
-  const holder = await trx
-    .selectFrom('payment_terms')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('api_name', '=', apiName)
-    .$if(self !== undefined, (q) => q.where('id', '!=', self!))
-    .executeTakeFirst()
-  if (holder) throw takenApiName(apiName, holder.id)
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+  const holder = await holderOf(trx, 'payment_terms', workspaceId, 'api_name', apiName, { except: self })
+  if (holder) throw alreadyUsed('api_name', apiName, 'payment term', holder)
 }
 
 /** Runs a write of the api_name: one a concurrent write took meanwhile is the same 409 as one seen taken. */
-async function writingApiName<T>(apiName: string | undefined, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write()
-  } catch (err) {
-    if (apiName !== undefined && isUniqueViolation(err)) throw takenApiName(apiName)
-    throw err
-  }
-}
+const writingApiName = <T>(apiName: string | undefined, write: () => Promise<T>): Promise<T> =>
+  writingUnique(
+    { table: 'payment_terms', column: 'api_name', field: 'api_name', noun: 'payment term', value: apiName },
+    write,
+  )
 
 /** The installments as stored: ids kept where given, order_number defaulted to the position. */
 function installmentRows(

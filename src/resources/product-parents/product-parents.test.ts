@@ -95,7 +95,7 @@ describe('POST /api/product-parents', () => {
     })
     assert.equal(res.statusCode, 400)
     assert.deepEqual(res.json().details.sort(), [
-      "Field 'api_name' must be snake_case: lower-case letters and digits in words joined by single underscores",
+      "Field 'api_name' must be snake_case: lower-case letters and digits in words joined by single underscores, such as premium_widget",
       "Field 'recurrence_type' must be one of: one_off, recurring",
     ])
   })

@@ -1,8 +1,8 @@
 import Type from 'typebox'
-import { API_NAME_MAX, API_NAME_PATTERN } from '../../domain/api-names.ts'
 import { WholeListParams } from '../../http/pagination.ts'
 import { ReadOnly } from '../../http/read-only.ts'
 import {
+  ApiName,
   ExternalIds,
   ExternalIdsInput,
   Nullable,
@@ -12,7 +12,7 @@ import {
   Timestamp,
   Uuid,
 } from '../../http/schemas.ts'
-import { ApiName, RECURRENCE_TYPES, RecurrenceType } from '../products/schema.ts'
+import { parentApiName, RECURRENCE_TYPES, RecurrenceType } from '../products/schema.ts'
 
 // A product parent (§3.6): the master product whose variants Qwoty's API calls products. Beyond the docs,
 // it declares options (Seniority: Junior, Senior) and has a variant for every combination of their values.
@@ -49,16 +49,7 @@ export const ProductParent = Type.Object(
 )
 export type ProductParent = Type.Static<typeof ProductParent>
 
-const optionApiName = (description: string) =>
-  Type.Optional(
-    Type.String({
-      pattern: API_NAME_PATTERN,
-      maxLength: API_NAME_MAX,
-      description,
-      'x-format-hint':
-        'must be snake_case: lower-case letters and digits in words joined by single underscores',
-    }),
-  )
+const optionApiName = (description: string) => Type.Optional(ApiName(description, 'seniority'))
 
 export const MAX_VARIANTS = 500
 
@@ -97,7 +88,7 @@ const catalogIds = (description: string) =>
 
 export const ProductParentCreate = Type.Object(
   {
-    api_name: ApiName('Unique among the live product parents of the workspace; snake_case'),
+    api_name: parentApiName('Unique among the live product parents of the workspace; snake_case'),
     recurrence_type: RecurrenceType,
     name: Text(255, 'Name; its default variant takes it too', { examples: ['Premium Widget'] }),
     reference: Type.Optional(
@@ -121,7 +112,7 @@ export const ProductParentPatch = Type.Object(
   {
     recurrence_type: Type.Optional(RecurrenceType),
     name: Type.Optional(Text(255, 'Name; its api_name stays, as integrators key on it')),
-    api_name: Type.Optional(ApiName('Beyond the docs: a new api_name, unique among the live parents')),
+    api_name: Type.Optional(parentApiName('Beyond the docs: a new api_name, unique among the live parents')),
     description: Type.Optional(description),
     is_active: Type.Optional(Type.Boolean()),
     ...ExternalIdsInput,

@@ -1,8 +1,16 @@
 import Type, { type TSchema } from 'typebox'
-import { API_NAME_MAX, API_NAME_PATTERN } from '../../domain/api-names.ts'
 import { MAX_LIMIT } from '../../http/pagination.ts'
 import { ReadOnly } from '../../http/read-only.ts'
-import { ExternalIdsInput, Nullable, Ref, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
+import {
+  ApiName,
+  ExternalIdsInput,
+  Nullable,
+  Ref,
+  StringEnum,
+  Text,
+  Timestamp,
+  Uuid,
+} from '../../http/schemas.ts'
 
 // A product, in Qwoty's API, is a variant of a product parent (§3.7): what quotes will sell. Reads nest
 // settings, shipping, inventory, identifiers and accounting; writes take the nested objects or the
@@ -12,15 +20,7 @@ export const RECURRENCE_TYPES = ['one_off', 'recurring'] as const
 export const PRODUCT_TYPES = ['service', 'physical'] as const
 
 /** The api_name of a product parent (and of the product POST that creates one). */
-export const ApiName = (description: string) =>
-  Type.String({
-    pattern: API_NAME_PATTERN,
-    maxLength: API_NAME_MAX,
-    description,
-    'x-format-hint':
-      'must be snake_case: lower-case letters and digits in words joined by single underscores',
-    examples: ['premium_widget'],
-  })
+export const parentApiName = (description: string) => ApiName(description, 'premium_widget')
 
 export const RecurrenceType = StringEnum(RECURRENCE_TYPES, {
   description: 'one_off (sold once) or recurring (billed each period)',
@@ -189,7 +189,7 @@ const ids = (description: string) => Type.Array(Ref(description), { maxItems: 10
 
 export const ProductCreate = Type.Object(
   {
-    api_name: ApiName("The new product parent's api_name, unique among the workspace's"),
+    api_name: parentApiName("The new product parent's api_name, unique among the workspace's"),
     recurrence_type: RecurrenceType,
     name: Text(255, 'Name of the product parent and of its default variant'),
     reference: Type.Optional(reference),

@@ -9,6 +9,7 @@ import { foldBrackets } from '../../domain/product-variants.ts'
 import { ApiError } from '../../http/errors.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { versioned } from '../../kernel/store.ts'
+import { alreadyUsed, holderOf, isUniqueViolation } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import {
   DEFAULT_PAGE_SIZE,
@@ -404,45 +405,37 @@ export async function checkUnique(
   after: { reference: string | null; sku: string | null; is_active: boolean },
 ): Promise<void> {
   if (!after.is_active) return
-  for (const [column, label] of [
-    ['reference', 'reference'],
-    ['sku', 'inventory.sku'],
-  ] as const) {
+  for (const [column, field] of UNIQUE_FIELDS) {
     const value = after[column]
     if (value === null) continue
-    const holder = await trx
-      .selectFrom('products')
-      .select(['id', 'name'])
-      .where('workspace_id', '=', workspaceId)
-      .where(column, '=', value)
-      .where('is_active', '=', flag(true))
-      .where('deleted_at', 'is', null)
-      .$if(id !== undefined, (q) => q.where('id', '!=', id!))
-      .executeTakeFirst()
-    if (holder) {
-      throw new ApiError(
-        'conflict',
-        `${label} '${value}' is already used by product ${holder.id} (${holder.name})`,
-      )
-    }
+    const holder = await holderOf(trx, 'products', workspaceId, column, value, {
+      except: id,
+      live: true,
+      active: true,
+    })
+    if (holder) throw alreadyUsed(field, value, 'product', holder)
   }
 }
 
-/** Runs a write of variants; a unique index that a concurrent write got to first is the same 409. */
+const UNIQUE_FIELDS = [
+  ['reference', 'reference'],
+  ['sku', 'inventory.sku'],
+] as const
+
+/**
+ * Runs a write of variants (or of a parent's api_name): a unique index that a concurrent write got to first
+ * is the same 409, without the holder, whose transaction has not committed.
+ */
 export async function uniquely<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write()
   } catch (err) {
-    const e = err as { code?: string; constraint?: string; message?: string }
-    const unique = e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE'
-    const text = `${e.constraint ?? ''} ${e.message ?? ''}`
-    if (unique && /products_reference|products\.reference/.test(text)) {
-      throw new ApiError('conflict', 'reference is already used by another active product')
+    for (const [column, field] of UNIQUE_FIELDS) {
+      if (isUniqueViolation(err, 'products', column)) {
+        throw new ApiError('conflict', `${field} is already used by another active product`)
+      }
     }
-    if (unique && /products_sku|products\.sku/.test(text)) {
-      throw new ApiError('conflict', 'inventory.sku is already used by another active product')
-    }
-    if (unique && /product_parents_api_name|product_parents\.api_name/.test(text)) {
+    if (isUniqueViolation(err, 'product_parents', 'api_name')) {
       throw new ApiError('conflict', 'api_name is already used by another product parent')
     }
     throw err
@@ -566,20 +559,11 @@ export async function checkParentApiName(
   apiName: string,
   id?: string,
 ): Promise<void> {
-  const holder = await trx
-    .selectFrom('product_parents')
-    .select(['id', 'name'])
-    .where('workspace_id', '=', workspaceId)
-    .where('api_name', '=', apiName)
-    .where('deleted_at', 'is', null)
-    .$if(id !== undefined, (q) => q.where('id', '!=', id!))
-    .executeTakeFirst()
-  if (holder) {
-    throw new ApiError(
-      'conflict',
-      `api_name '${apiName}' is already used by product parent ${holder.id} (${holder.name})`,
-    )
-  }
+  const holder = await holderOf(trx, 'product_parents', workspaceId, 'api_name', apiName, {
+    except: id,
+    live: true,
+  })
+  if (holder) throw alreadyUsed('api_name', apiName, 'product parent', holder)
 }
 
 export interface ParentInput {

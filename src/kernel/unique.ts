@@ -1,0 +1,63 @@
+import { type Kysely, sql } from 'kysely'
+import type { Database } from '../db/types.ts'
+import { ApiError } from '../http/errors.ts'
+
+// Fields unique in a workspace (an api_name, a product's reference or SKU): a write checks first, to name
+// the record that holds the value in its 409, and the database's unique index settles the race that check
+// cannot see, answered with the same 409 (without the holder, which another transaction has not committed).
+
+/** The 409 of a value another record holds: "api_name 'standard' is already used by catalog <id> (Standard)". */
+export function alreadyUsed(
+  field: string,
+  value: string,
+  noun: string,
+  holder?: { id: string; name?: string | null },
+): ApiError {
+  const who = holder ? `${noun} ${holder.id}${holder.name ? ` (${holder.name})` : ''}` : `another ${noun}`
+  return new ApiError('conflict', `${field} '${value}' is already used by ${who}`)
+}
+
+/**
+ * Whether `err` is a unique index or constraint firing: any of them, or the one of `column` of `table`
+ * (PostgreSQL names its constraint `<table>_<column>`; SQLite says "UNIQUE constraint failed: table.column").
+ */
+export function isUniqueViolation(err: unknown, table?: string, column?: string): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null
+  if (e?.code === '23505') return table === undefined || e.constraint === `${table}_${column}`
+  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE') return false
+  return table === undefined || String(e.message).includes(`${table}.${column}`)
+}
+
+/** The record of `table` (live, and other than `except`) whose `column` holds `value`: its id and name. */
+export async function holderOf(
+  trx: Kysely<Database>,
+  table: 'payment_terms' | 'catalogs' | 'product_parents' | 'products',
+  workspaceId: string,
+  column: string,
+  value: string,
+  options: { except?: string; live?: boolean; active?: boolean } = {},
+): Promise<{ id: string; name: string } | undefined> {
+  const { rows } = await sql<{ id: string; name: string }>`select id, name from ${sql.table(table)}
+    where workspace_id = ${workspaceId} and ${sql.ref(column)} = ${value}
+    ${options.except === undefined ? sql`` : sql`and id <> ${options.except}`}
+    ${options.live ? sql`and deleted_at is null` : sql``}
+    ${options.active ? sql`and is_active = ${1}` : sql``}
+    limit 1`.execute(trx)
+  const row = rows[0]
+  return row && { id: String(row.id), name: row.name }
+}
+
+/** Runs a write that stores `field`: its unique index firing is the same 409 as a holder found before. */
+export async function writingUnique<T>(
+  what: { table: string; column: string; field: string; noun: string; value: string | null | undefined },
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write()
+  } catch (err) {
+    if (what.value != null && isUniqueViolation(err, what.table, what.column)) {
+      throw alreadyUsed(what.field, what.value, what.noun)
+    }
+    throw err
+  }
+}
