@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { declareRoutes } from '../../kernel/routes.ts'
+import { emitVariantChanges, variantVersions } from '../products/events.ts'
 import { categories } from './resource.ts'
 import { CATEGORY_READ_ONLY, Category, CategoryCreate, CategoryListQuery, CategoryPatch } from './schema.ts'
 import { createCategory, deleteCategory, findCategory, listCategories, updateCategory } from './store.ts'
@@ -54,7 +55,20 @@ export const categoryRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = asyn
         "recorded). Beyond Qwoty's API.",
       errors: ['conflict'],
       message: 'Category deleted successfully',
-      write: deleteCategory,
+      write: async (w, id) => {
+        // The products that carried it change (their category_ids): each gets its product.updated.
+        const carriers = await w.trx
+          .selectFrom('product_categories')
+          .select('product_id')
+          .where('workspace_id', '=', w.workspaceId)
+          .where('category_id', '=', id)
+          .execute()
+        const ids = carriers.map((c) => c.product_id)
+        const before = await variantVersions(w.trx, w.workspaceId, { ids })
+        if (!(await deleteCategory(w, id))) return false
+        await emitVariantChanges(w, { ids }, before)
+        return true
+      },
     },
   })
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { ApiError } from '../../http/errors.ts'
 import { declareRoutes } from '../../kernel/routes.ts'
+import { emitVariantChanges, variantsShown, variantVersions } from '../products/events.ts'
 import { productParents } from './resource.ts'
 import {
   PARENT_READ_ONLY,
@@ -53,7 +54,11 @@ export const productParentRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> =
         '("Consulting Services - Senior"), the first being the default.',
       errors: ['conflict'],
       body: ProductParentCreate,
-      write: createProductParent,
+      write: async (w, body) => {
+        const id = await createProductParent(w, body)
+        await emitVariantChanges(w, { parentId: id }, new Map())
+        return id
+      },
     },
     update: {
       summary: 'Update a product parent',
@@ -73,7 +78,12 @@ export const productParentRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> =
           throw new ApiError('validation_failed', 'Validation error', [REFERENCE_REFUSED])
         return patch
       },
-      write: updateProductParent,
+      write: async (w, id, patch) => {
+        const before = await variantVersions(w.trx, w.workspaceId, { parentId: id })
+        if (!(await updateProductParent(w, id, patch))) return false
+        await emitVariantChanges(w, { parentId: id }, before)
+        return true
+      },
     },
     remove: {
       summary: 'Delete a product parent',
@@ -81,7 +91,12 @@ export const productParentRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> =
         "Beyond Qwoty's docs: deletes the product parent and its variants (one deletion); they disappear " +
         'from reads and lists.',
       message: 'Product parent deleted successfully',
-      write: deleteProductParent,
+      write: async (w, id) => {
+        const shown = await variantsShown(w, id)
+        if (!(await deleteProductParent(w, id))) return false
+        await emitVariantChanges(w, { parentId: id }, new Map([...shown.keys()].map((v) => [v, 0])), shown)
+        return true
+      },
     },
   })
 }

@@ -4,6 +4,8 @@ import type { Database } from '../../db/types.ts'
 import { ApiError } from '../../http/errors.ts'
 import { errors } from '../../http/schemas.ts'
 import { declareRoutes, routeConfig } from '../../kernel/routes.ts'
+import type { WriteContext } from '../../kernel/write.ts'
+import { emitParentChange, parentVersion } from './events.ts'
 import { products } from './resource.ts'
 import {
   DEFAULT_PAGE_SIZE,
@@ -37,6 +39,18 @@ function parentsRecurrence<B extends NestedWrite>(body: B, expected: string | un
 
 const CATALOGS_REFUSED =
   "Field 'catalog_ids' cannot be set on a product: catalogs belong to its product parent (PATCH /api/product-parents/{id})"
+
+/** The product parent of a live product, or undefined. */
+async function parentOf(w: WriteContext, id: string): Promise<string | undefined> {
+  const row = await w.trx
+    .selectFrom('products')
+    .select('product_parent_id')
+    .where('workspace_id', '=', w.workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  return row?.product_parent_id
+}
 
 /** The URL of the page after this one, as the request reached us, its other parameters kept. */
 function nextPage(request: FastifyRequest, page: number): string {
@@ -106,7 +120,12 @@ export const productRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async
         const flat = folded(body)
         return parentsRecurrence(flat, flat.recurrence_type)
       },
-      write: createProduct,
+      write: async (w, body) => {
+        const id = await createProduct(w, body)
+        const parentId = await parentOf(w, id)
+        if (parentId !== undefined) await emitParentChange(w, parentId, undefined)
+        return id
+      },
     },
     update: {
       summary: 'Update a product',
@@ -137,7 +156,14 @@ export const productRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async
         }
         return body
       },
-      write: updateProduct,
+      write: async (w, id, patch) => {
+        const parentId = await parentOf(w, id)
+        const before = parentId === undefined ? undefined : await parentVersion(w, parentId)
+        if (!(await updateProduct(w, id, patch))) return false
+        // The parent shows its default variant's reference.
+        if (parentId !== undefined) await emitParentChange(w, parentId, before)
+        return true
+      },
     },
   })
 }
