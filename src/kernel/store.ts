@@ -18,8 +18,10 @@ export function stamps(row: { created_at: Date | string; updated_at: Date | stri
 }
 
 /**
- * Sets `changes` (and updated_at) on one live record of the workspace; false when there is none. With no
- * change at all, only says whether the record is there.
+ * Sets `changes` on one live record of the workspace, with updated_at and `stamps` (who wrote it), when
+ * one of them differs from what it holds; false when there is no such record. Writing only what differs
+ * is what keeps a PATCH that sends a GET back unchanged from moving the version (the ETag) or recording an
+ * event. `touch` writes (moves updated_at and the version) even so: the caller changed rows of its own.
  */
 export async function updateLive(
   trx: Kysely<Database>,
@@ -27,23 +29,30 @@ export async function updateLive(
   workspaceId: string,
   id: string,
   changes: Record<string, unknown>,
-  options: { softDeleted: boolean; at?: string },
+  options: { softDeleted: boolean; at?: string; stamps?: Record<string, unknown>; touch?: boolean },
 ): Promise<boolean> {
   const live = options.softDeleted ? sql` and deleted_at is null` : sql``
-  if (Object.keys(changes).length === 0) {
+  const exists = async () => {
     const { rows } = await sql`select 1 from ${sql.table(table)}
       where workspace_id = ${workspaceId} and id = ${id}${live}`.execute(trx)
     return rows.length > 0
   }
+  const columns = Object.entries(changes)
+  if (columns.length === 0 && !options.touch) return exists()
+  const differs = sql.join(
+    columns.map(([column, value]) => sql`${sql.ref(column)} is distinct from ${value}`),
+    sql` or `,
+  )
   const db = trx as unknown as Kysely<Record<string, Record<string, unknown>>>
   const result = await db
     .updateTable(table)
-    .set({ ...changes, updated_at: options.at ?? nowIso() })
+    .set({ ...changes, ...options.stamps, updated_at: options.at ?? nowIso() })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .$if(options.softDeleted, (q) => q.where('deleted_at', 'is', null))
+    .$if(!options.touch, (q) => q.where(sql<boolean>`(${differs})`))
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+  return Number(result.numUpdatedRows) > 0 || (!options.touch && (await exists()))
 }
 
 /**

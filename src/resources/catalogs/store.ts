@@ -38,11 +38,6 @@ export function toCatalog(row: CatalogRow): Versioned<Catalog> {
   )
 }
 
-/** A reference is trimmed; a blank one is no reference. */
-function cleanReference(value: string | null | undefined): string | null {
-  return value?.trim() || null
-}
-
 /** One catalog of the workspace, or undefined. */
 export async function findCatalog(
   db: Kysely<Database>,
@@ -122,7 +117,7 @@ export async function createCatalog(
   { trx, workspaceId }: WriteContext,
   input: CatalogCreate,
 ): Promise<string> {
-  const name = input.name.trim()
+  const { name } = input
   if (input.api_name !== undefined) {
     const holder = await holderOf(trx, workspaceId, input.api_name)
     if (holder) throw taken(input.api_name, holder)
@@ -137,7 +132,7 @@ export async function createCatalog(
         workspace_id: workspaceId,
         name,
         api_name: apiName,
-        reference: cleanReference(input.reference),
+        reference: input.reference ?? null,
         description: input.description ?? null,
         is_active: flag(input.is_active ?? true),
         id_crm: input.id_crm ?? null,
@@ -157,8 +152,8 @@ export async function createCatalog(
  */
 export async function updateCatalog({ trx, workspaceId }: WriteContext, id: string, patch: CatalogPatch) {
   const set = {
-    ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-    ...(patch.reference !== undefined ? { reference: cleanReference(patch.reference) } : {}),
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.reference !== undefined ? { reference: patch.reference } : {}),
     ...(patch.description !== undefined ? { description: patch.description } : {}),
     ...(patch.is_active !== undefined ? { is_active: flag(patch.is_active) } : {}),
     ...(patch.id_crm !== undefined ? { id_crm: patch.id_crm } : {}),
@@ -171,15 +166,14 @@ export async function updateCatalog({ trx, workspaceId }: WriteContext, id: stri
   if (holder) throw taken(explicit, holder)
   let found = false
   await withApiName(trx, workspaceId, { explicit, name: '' }, async (apiName) => {
-    // Sending the api_name it has already changes nothing (no new version).
-    const current = await trx
-      .selectFrom('catalogs')
-      .select('api_name')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst()
-    const changes = current?.api_name === apiName ? set : { ...set, api_name: apiName }
-    found = await updateLive(trx, 'catalogs', workspaceId, id, changes, { softDeleted: false })
+    found = await updateLive(
+      trx,
+      'catalogs',
+      workspaceId,
+      id,
+      { ...set, api_name: apiName },
+      { softDeleted: false },
+    )
   })
   return found
 }

@@ -132,7 +132,7 @@ export async function createCategory(
       .values({
         id,
         workspace_id: workspaceId,
-        name: input.name.trim(),
+        name: input.name,
         parent_id: parentId,
         description: input.description ?? null,
         is_active: flag(input.is_active ?? true),
@@ -153,7 +153,7 @@ export async function updateCategory({ trx, workspaceId }: WriteContext, id: str
     parent = { parent_id: parentId }
   }
   const set = {
-    ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
     ...parent,
     ...(patch.description !== undefined ? { description: patch.description } : {}),
     ...(patch.is_active !== undefined ? { is_active: flag(patch.is_active) } : {}),

@@ -147,29 +147,36 @@ async function replaceTaxIds(
   workspaceId: string,
   customerId: string,
   taxIds: { tax: string; tax_value: string }[],
-) {
+): Promise<boolean> {
+  const rows = taxIds.map((t, position) => {
+    const value = cleanTaxValue(t.tax_value)
+    return {
+      workspace_id: workspaceId,
+      customer_id: customerId,
+      position,
+      tax: t.tax.trim(),
+      tax_value: value,
+      tax_value_norm: normalizeTaxValue(value),
+    }
+  })
+  const stored = await trx
+    .selectFrom('customer_tax_ids')
+    .select(['tax', 'tax_value'])
+    .where('workspace_id', '=', workspaceId)
+    .where('customer_id', '=', customerId)
+    .orderBy('position')
+    .execute()
+  const same =
+    stored.length === rows.length &&
+    stored.every((r, i) => r.tax === rows[i]!.tax && r.tax_value === rows[i]!.tax_value)
+  if (same) return false
   await trx
     .deleteFrom('customer_tax_ids')
     .where('workspace_id', '=', workspaceId)
     .where('customer_id', '=', customerId)
     .execute()
-  if (taxIds.length === 0) return
-  await trx
-    .insertInto('customer_tax_ids')
-    .values(
-      taxIds.map((t, position) => {
-        const value = cleanTaxValue(t.tax_value)
-        return {
-          workspace_id: workspaceId,
-          customer_id: customerId,
-          position,
-          tax: t.tax.trim(),
-          tax_value: value,
-          tax_value_norm: normalizeTaxValue(value),
-        }
-      }),
-    )
-    .execute()
+  if (rows.length > 0) await trx.insertInto('customer_tax_ids').values(rows).execute()
+  return true
 }
 
 /** Creates the customer with its tax ids; returns its id. */
@@ -212,12 +219,11 @@ export async function updateCustomer(
   }
   const searched = await searchTextAfter(trx, 'customers', workspaceId, id, set)
   if (searched === undefined) return false
-  // A change of tax ids alone changes search_tax, so it too marks the customer as changed.
   const tax = tax_ids === undefined ? {} : { search_tax: customerSearchTax(tax_ids.map((t) => t.tax_value)) }
+  // Its tax ids are rows of their own: a change of them alone (a label) marks the customer as changed too.
+  const touch = tax_ids !== undefined && (await replaceTaxIds(trx, workspaceId, id, tax_ids))
   const changes = { ...set, ...searched, ...tax }
-  if (!(await updateLive(trx, 'customers', workspaceId, id, changes, { softDeleted: true }))) return false
-  if (tax_ids !== undefined) await replaceTaxIds(trx, workspaceId, id, tax_ids)
-  return true
+  return updateLive(trx, 'customers', workspaceId, id, changes, { softDeleted: true, touch })
 }
 
 /** Soft-deletes the customer with its live contacts and addresses, as one deletion. False if absent. */

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Kysely, Selectable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { flag, isPostgres, isSet, nowIso } from '../../db/dialect.ts'
+import { flag, isSet, nowIso } from '../../db/dialect.ts'
 import type { Database, PaymentTermInstallmentTable } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import {
@@ -239,32 +239,14 @@ export async function updatePaymentTerm(
   id: string,
   patch: PaymentTermUpdate,
 ): Promise<boolean> {
-  const current = await trx
-    .selectFrom('payment_terms')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  if (!current) return false
-  // Only what differs is written: a GET sent back whole changes nothing, not even the version.
-  const set: Record<string, unknown> = {}
-  if (patch.name !== undefined && patch.name !== current.name) set.name = patch.name
-  if (patch.api_name !== undefined && patch.api_name !== current.api_name) {
-    await refuseTakenApiName(trx, workspaceId, patch.api_name, id)
-    set.api_name = patch.api_name
-  }
-  if (patch.reference !== undefined && patch.reference !== current.reference) set.reference = patch.reference
-  if (patch.is_active !== undefined && patch.is_active !== isSet(current.is_active)) {
-    set.is_active = flag(patch.is_active)
-  }
-  for (const key of ['id_crm', 'id_erp', 'id_accounting'] as const) {
-    if (patch[key] !== undefined && patch[key] !== current[key]) set[key] = patch[key]
-  }
-  const rows = patch.installments && (await replacement(trx, workspaceId, id, patch.installments))
-  const at = nowIso()
-  if (rows) set.updated_at = at
-  const found = await writingApiName(patch.api_name, () =>
-    updateLive(trx, 'payment_terms', workspaceId, id, set, { softDeleted: false, at }),
+  const { installments, is_active, ...fields } = patch
+  if (fields.api_name !== undefined) await refuseTakenApiName(trx, workspaceId, fields.api_name, id)
+  const set: Record<string, unknown> = { ...fields }
+  if (is_active !== undefined) set.is_active = flag(is_active)
+  // updateLive writes only what differs: a GET sent back whole changes nothing, not even the version.
+  const rows = installments && (await replacement(trx, workspaceId, id, installments))
+  const found = await writingApiName(fields.api_name, () =>
+    updateLive(trx, 'payment_terms', workspaceId, id, set, { softDeleted: false, touch: rows !== undefined }),
   )
   if (!found || !rows) return found
   await trx
@@ -281,21 +263,13 @@ export async function updatePaymentTerm(
  * descriptor's usedBy). False if it is absent.
  */
 export async function deletePaymentTerm({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
-  // The kernel's lock is held: a write that would start using the term waits for this transaction.
-  const found = await trx
-    .selectFrom('payment_terms')
-    .select('id')
+  // The kernel locked the term (PostgreSQL): a write that would start using it waits for this transaction.
+  await refuseIfUsed(trx, workspaceId, paymentTerms, id, DELETE_ADVICE)
+  // Its installments go with it (on delete cascade).
+  const result = await trx
+    .deleteFrom('payment_terms')
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
-    .$if(isPostgres(trx), (q) => q.forUpdate())
     .executeTakeFirst()
-  if (!found) return false
-  await refuseIfUsed(trx, workspaceId, paymentTerms, id, DELETE_ADVICE)
-  await trx
-    .deleteFrom('payment_term_installments')
-    .where('workspace_id', '=', workspaceId)
-    .where('payment_term_id', '=', id)
-    .execute()
-  await trx.deleteFrom('payment_terms').where('workspace_id', '=', workspaceId).where('id', '=', id).execute()
-  return true
+  return Number(result.numDeletedRows) > 0
 }

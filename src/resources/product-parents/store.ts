@@ -15,7 +15,7 @@ import {
 import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { stamps, versioned } from '../../kernel/store.ts'
+import { stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import {
   catalogsOf,
@@ -462,36 +462,40 @@ export async function updateProductParent(
     'id_erp',
     'id_accounting',
   ] as const) {
-    if (patch[key] !== undefined) set[key] = patch[key]
+    if (patch[key] !== undefined && patch[key] !== current[key]) set[key] = patch[key]
   }
-  if (patch.is_active !== undefined) set.is_active = flag(patch.is_active)
+  if (patch.is_active !== undefined && patch.is_active !== isSet(current.is_active)) {
+    set.is_active = flag(patch.is_active)
+  }
   if (patch.api_name !== undefined && patch.api_name !== current.api_name) {
     await checkParentApiName(trx, workspaceId, patch.api_name, id)
     set.api_name = patch.api_name
   }
-  let changed = Object.keys(set).length > 0
+  let catalogsChanged = false
   if (patch.catalog_ids !== undefined) {
     const catalogs = await checkRefs(trx, workspaceId, 'catalogs', 'catalog_ids', patch.catalog_ids)
-    await setCatalogs(w, id, catalogs)
-    changed = true
+    const stored = (await catalogsOf(trx, workspaceId, [id])).get(id) ?? []
+    catalogsChanged = stored.join() !== catalogs.join()
+    if (catalogsChanged) await setCatalogs(w, id, catalogs)
   }
   const name = patch.name ?? current.name
+  let variantsChanged = false
   if (patch.options !== undefined || name !== current.name) {
     const api_name = (set.api_name as string | undefined) ?? current.api_name
-    if (await syncVariants(w, { id, name, api_name }, current.name, patch.options)) changed = true
+    variantsChanged = await syncVariants(w, { id, name, api_name }, current.name, patch.options)
   }
-  if (!changed) return true
   const at = nowIso()
+  // updateLive writes only what differs: a GET sent back unchanged keeps the version and records no event.
   await uniquely(() =>
-    trx
-      .updateTable('product_parents')
-      .set({ ...set, updated_at: at, updated_by: w.actor ?? null })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
-      .execute(),
+    updateLive(trx, 'product_parents', workspaceId, id, set, {
+      softDeleted: true,
+      at,
+      stamps: { updated_by: w.actor ?? null },
+      touch: catalogsChanged || variantsChanged,
+    }),
   )
   // Its variants show its catalogs, recurrence type and (when they inherit it) description.
-  if (patch.catalog_ids !== undefined || set.recurrence_type !== undefined || set.description !== undefined) {
+  if (catalogsChanged || set.recurrence_type !== undefined || set.description !== undefined) {
     await touchVariants(w, id, at)
   }
   return true

@@ -8,7 +8,7 @@ import { isUuid } from '../../domain/ids.ts'
 import { foldBrackets } from '../../domain/product-variants.ts'
 import { ApiError } from '../../http/errors.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { versioned } from '../../kernel/store.ts'
+import { updateLive, versioned } from '../../kernel/store.ts'
 import { alreadyUsed, holderOf, isUniqueViolation } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import {
@@ -300,18 +300,6 @@ export async function setCategories(w: WriteContext, productId: string, category
       })),
     )
     .execute()
-}
-
-const DECIMAL_COLUMNS = new Set(['weight', 'height', 'length', 'width'])
-
-/** Whether a column already holds what a write would set (flags 0/1 or boolean, decimals by value). */
-function sameStored(column: string, stored: unknown, value: unknown): boolean {
-  if (stored === null || value === null) return stored === value
-  if (typeof value === 'number' && (typeof stored === 'boolean' || typeof stored === 'number')) {
-    return Number(stored) === value
-  }
-  if (DECIMAL_COLUMNS.has(column)) return new Decimal(String(stored)).eq(String(value))
-  return stored === value
 }
 
 /** A decimal as stored: exactly the number sent. */
@@ -685,10 +673,6 @@ export async function updateProduct(w: WriteContext, id: string, patch: ProductP
   if (!current) return false
   const columns: Record<string, unknown> = { ...variantColumns(patch) }
   if (patch.name !== undefined) columns.name = patch.name
-  // Only what changes is written: a GET sent back unchanged keeps the version and records no event.
-  for (const [key, value] of Object.entries(columns)) {
-    if (sameStored(key, current[key as keyof VariantRow], value)) delete columns[key]
-  }
   // The description a GET shows it inheriting, sent back, is no description of its own.
   if (
     columns.description !== undefined &&
@@ -715,7 +699,6 @@ export async function updateProduct(w: WriteContext, id: string, patch: ProductP
     touched = stored.map((r) => r.category_id).join() !== wanted.join()
     if (touched) await setCategories(w, id, patch.category_ids)
   }
-  if (Object.keys(columns).length === 0 && !touched) return true
   const after = { ...current, ...columns } as VariantRow
   await checkUnique(trx, workspaceId, id, {
     reference: after.reference,
@@ -724,13 +707,21 @@ export async function updateProduct(w: WriteContext, id: string, patch: ProductP
   })
   const searched = await searchTextAfter(trx, 'products', workspaceId, id, columns)
   const at = nowIso()
+  // updateLive writes only what differs: a GET sent back unchanged keeps the version and records no event.
   await uniquely(() =>
-    trx
-      .updateTable('products')
-      .set({ ...columns, ...searched, updated_at: at, updated_by: w.actor ?? null })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
-      .execute(),
+    updateLive(
+      trx,
+      'products',
+      workspaceId,
+      id,
+      { ...columns, ...searched },
+      {
+        softDeleted: true,
+        at,
+        stamps: { updated_by: w.actor ?? null },
+        touch: touched,
+      },
+    ),
   )
   // The parent shows its default variant's reference.
   if (
