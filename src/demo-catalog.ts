@@ -8,6 +8,7 @@ import { productParents } from './resources/product-parents/resource.ts'
 import { findProductParent } from './resources/product-parents/store.ts'
 import { products } from './resources/products/resource.ts'
 import { findProduct } from './resources/products/store.ts'
+import { DEFAULT_CATALOG } from './resources/workspaces/defaults.ts'
 
 // The catalog examples of Qwoty's docs, with their ids, values and timestamps, so that each documented
 // GET answers its example: GET /api/payment-terms/{id}, /api/catalogs/{id}, /api/products/{id} and the
@@ -176,7 +177,7 @@ export async function loadCatalogDemo(w: WriteContext): Promise<void> {
     .selectFrom('catalogs')
     .select('id')
     .where('workspace_id', '=', ws)
-    .where('api_name', '=', 'standard')
+    .where('api_name', '=', DEFAULT_CATALOG.api_name)
     .executeTakeFirstOrThrow()
   if (created.has(CONSULTING_ID)) {
     await trx

@@ -1,29 +1,22 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { connect } from '../src/db/connect.ts'
 import { migrateTo, migrateToLatest } from '../src/db/migrate.ts'
 import { DEMO_WORKSPACE_ID, loadDemo } from '../src/demo.ts'
 import { createToken } from '../src/resources/tokens/store.ts'
-import { api, createTestDatabase, useTestApp } from './helpers.ts'
+import { api, createTestDatabase, documented, useTestApp } from './helpers.ts'
 
 // `quoin demo` loads the catalog examples of Qwoty's docs so that every documented GET answers its example:
 // each is compared with the documented body, key for key and in the docs' order. What differs is listed,
 // with why, and nothing else may.
 
-interface Example {
-  method: string
-  path: string
-  response_examples: { rendering?: string; body: { data: unknown } }[]
-}
-const { endpoints } = JSON.parse(
-  readFileSync(new URL('./fixtures/qwoty-catalog.json', import.meta.url), 'utf8'),
-) as { endpoints: Example[] }
-const documented = (method: string, path: string, rendering?: string) => {
-  const found = endpoints.find((e) => e.method === method && e.path === path)
-  const example = found?.response_examples.find((r) => !rendering || r.rendering?.includes(rendering))
-  if (!example) throw new Error(`no documented example for ${method} ${path}`)
-  return example.body
+/** The body of a documented response, the one of `rendering` when the docs show several. */
+const documentedResponse = (method: string, path: string, rendering?: string) => {
+  const example = documented(method, path).response_examples.find(
+    (r) => !rendering || r.rendering?.includes(rendering),
+  )
+  if (!example) throw new Error(`no documented response for ${method} ${path}`)
+  return example.body as { data: unknown }
 }
 
 /** `actual` without the keys of `differs`, for a comparison of everything else, order included. */
@@ -55,19 +48,19 @@ describe('quoin demo: the documented catalog GETs answer their examples', () => 
   it('GET /api/payment-terms/{id}', async () => {
     const res = await client.get('/api/payment-terms/550e8400-e29b-41d4-a716-446655440000')
     assert.equal(res.statusCode, 200)
-    assert.equal(res.body, JSON.stringify(documented('GET', '/api/payment-terms/{id}')))
+    assert.equal(res.body, JSON.stringify(documentedResponse('GET', '/api/payment-terms/{id}')))
   })
 
   it('GET /api/catalogs/{id}', async () => {
     const res = await client.get('/api/catalogs/550e8400-e29b-41d4-a716-446655440000')
     assert.equal(res.statusCode, 200)
-    assert.equal(res.body, JSON.stringify(documented('GET', '/api/catalogs/{id}')))
+    assert.equal(res.body, JSON.stringify(documentedResponse('GET', '/api/catalogs/{id}')))
   })
 
   it('GET /api/products/{id}', async () => {
     const res = await client.get('/api/products/550e8400-e29b-41d4-a716-446655440000')
     assert.equal(res.statusCode, 200)
-    const example = documented('GET', '/api/products/{id}', 'copy A').data as Record<string, unknown>
+    const example = documentedResponse('GET', '/api/products/{id}', 'copy A').data as Record<string, unknown>
     const data = res.json().data
     assert.deepEqual(Object.keys(data), Object.keys(example))
     assert.equal(
@@ -81,7 +74,7 @@ describe('quoin demo: the documented catalog GETs answer their examples', () => 
   it('GET /api/product-parents lists the documented parent', async () => {
     const res = await client.get('/api/product-parents')
     assert.equal(res.statusCode, 200)
-    const [example] = documented('GET', '/api/product-parents').data as Record<string, unknown>[]
+    const [example] = documentedResponse('GET', '/api/product-parents').data as Record<string, unknown>[]
     const item = res.json().data.find((p: { id: string }) => p.id === example!.id)
     assert.ok(item, 'the documented parent is listed')
     // Quoin adds the parent's options after the documented keys.
@@ -95,7 +88,7 @@ describe('quoin demo: the documented catalog GETs answer their examples', () => 
     const body = res.json()
     assert.equal(body.total, 2)
     assert.equal(body.next, null)
-    const [example] = (documented('GET', '/api/products', 'copy A') as unknown as { data: object[] })
+    const [example] = (documentedResponse('GET', '/api/products', 'copy A') as unknown as { data: object[] })
       .data as Record<string, unknown>[]
     const item = body.data.find((p: { id: string }) => p.id === example!.id)
     assert.ok(item)

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before } from 'node:test'
@@ -424,4 +424,33 @@ export async function snapshotWorkspace(
     rows[table] = found.rows.map((row) => JSON.stringify(withoutPassing(row))).sort()
   }
   return { answers, rows }
+}
+
+interface DocumentedEndpoint {
+  method: string
+  path: string
+  request_body_example: Record<string, unknown> | null
+  request_body_template?: Record<string, unknown>
+  response_examples: { rendering?: string; body: Record<string, unknown> }[]
+}
+
+const CATALOG_EXAMPLES = JSON.parse(
+  readFileSync(new URL('./fixtures/qwoty-catalog.json', import.meta.url), 'utf8'),
+) as { endpoints: DocumentedEndpoint[] }
+
+/**
+ * A documented endpoint of Qwoty's catalog pages, as found (test/fixtures/qwoty-catalog.json): its example
+ * request body, template and responses. Tests send and compare these, never a copy of them.
+ */
+export function documented(method: string, path: string): DocumentedEndpoint {
+  const found = CATALOG_EXAMPLES.endpoints.find((e) => e.method === method && e.path === path)
+  if (!found) throw new Error(`no documented example for ${method} ${path}`)
+  return found
+}
+
+/** The documented request example of an endpoint (a copy, so a test may change it). */
+export function documentedBody(method: string, path: string): Record<string, unknown> {
+  const body = documented(method, path).request_body_example
+  if (!body) throw new Error(`${method} ${path} documents no request example`)
+  return structuredClone(body)
 }

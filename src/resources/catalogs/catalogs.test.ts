@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import { api, buildTenant, nextInstant, useTestApp } from '../../../test/helpers.ts'
+import { api, buildTenant, documentedBody, nextInstant, useTestApp } from '../../../test/helpers.ts'
 import type { Db } from '../../db/connect.ts'
 
 const KEYS = [
@@ -185,12 +185,7 @@ describe('POST /api/catalogs', () => {
   })
 
   it("accepts the docs' example as written: 201, api_name made from the name, id_* null", async () => {
-    const res = await call.post('/api/catalogs', {
-      name: 'Premium Products',
-      description: 'Catalog for premium tier products',
-      reference: 'CAT-002',
-      is_active: true,
-    })
+    const res = await call.post('/api/catalogs', documentedBody('POST', '/api/catalogs'))
     assert.equal(res.statusCode, 201)
     const body = res.json()
     assert.deepEqual(Object.keys(body), ['success', 'data'])
@@ -423,10 +418,7 @@ describe('PATCH /api/catalogs/{id}', () => {
 
   it("accepts the docs' example: renames, keeps the api_name, moves updated_at and the version", async () => {
     const catalog = await make()
-    const res = await call.patch(`/api/catalogs/${catalog.id}`, {
-      name: 'Updated Catalog Name',
-      description: 'Updated description',
-    })
+    const res = await call.patch(`/api/catalogs/${catalog.id}`, documentedBody('PATCH', '/api/catalogs/{id}'))
     assert.equal(res.statusCode, 200)
     const { data } = res.json()
     assert.deepEqual(Object.keys(data), KEYS)

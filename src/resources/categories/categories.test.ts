@@ -8,7 +8,7 @@ import type { Db } from '../../db/connect.ts'
 const KEYS = ['id', 'name', 'parent_id', 'description', 'is_active', 'created_at', 'updated_at']
 const WIRE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-const NO_SUCH_PARENT = "Field 'parent_id' names no category of this workspace"
+const NO_SUCH_PARENT = "Field 'parent_id' does not name a category of this workspace"
 const SELF = "Field 'parent_id' names the category itself: a category cannot be under itself"
 const CYCLE =
   "Field 'parent_id' names one of the category's own subcategories: a category cannot be under its descendants"

@@ -10,7 +10,7 @@ import { stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import type { Category, CategoryCreate, CategoryListQuery, CategoryPatch } from './schema.ts'
 
-const NO_SUCH_PARENT = "Field 'parent_id' names no category of this workspace"
+const NO_SUCH_PARENT = "Field 'parent_id' does not name a category of this workspace"
 const SELF_PARENT = "Field 'parent_id' names the category itself: a category cannot be under itself"
 const CYCLE =
   "Field 'parent_id' names one of the category's own subcategories: a category cannot be under its descendants"

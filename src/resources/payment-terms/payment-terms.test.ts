@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import { api, buildTenant, useTestApp } from '../../../test/helpers.ts'
+import { api, buildTenant, documentedBody, useTestApp } from '../../../test/helpers.ts'
 import type { Reference } from '../../kernel/references.ts'
 import { paymentTerms } from './resource.ts'
 
@@ -23,15 +23,9 @@ const WIRE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const NOT_FOUND = { success: false, error: 'Payment term not found', code: 'not_found' }
 
-// The documented examples (qwoty-examples.json), as written.
-const POST_EXAMPLE = {
-  name: 'Net 30 Days',
-  api_name: 'net_30_days',
-  reference: 'PT001',
-  is_active: true,
-  installments: [{ name: 'Full Payment', percentage: 100, term: 'net30', order_number: 1 }],
-}
-const PUT_EXAMPLE = { name: 'Net 30 Days (Updated)' }
+// The documented examples, as written.
+const POST_EXAMPLE = documentedBody('POST', '/api/payment-terms')
+const PUT_EXAMPLE = documentedBody('PUT', '/api/payment-terms/{id}')
 
 type Tenant = Awaited<ReturnType<typeof buildTenant>>
 interface Installment {
@@ -577,7 +571,7 @@ describe('PUT /api/payment-terms/{id}', () => {
       ],
     })
     assert.deepEqual(await invalid(bad), [
-      "Field 'installments[0].id' names no installment of this payment term",
+      "Field 'installments[0].id' does not name an installment of this payment term",
       "Field 'installments[2].id' repeats the id of installments[1]",
     ])
   })

@@ -218,7 +218,7 @@ async function replacement(
     const id = item.id.toLowerCase()
     const first = seen.get(id)
     if (!known.has(id))
-      problems.push(`Field 'installments[${i}].id' names no installment of this payment term`)
+      problems.push(`Field 'installments[${i}].id' does not name an installment of this payment term`)
     else if (first !== undefined) {
       problems.push(`Field 'installments[${i}].id' repeats the id of installments[${first}]`)
     } else seen.set(id, i)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import { api, buildTenant, useTestApp } from '../../../test/helpers.ts'
+import { api, buildTenant, documentedBody, useTestApp } from '../../../test/helpers.ts'
 
 const KEYS = [
   'id',
@@ -22,14 +22,7 @@ const KEYS = [
 ]
 
 /** The documented POST example (developer.qwoty.io), as written. */
-const EXAMPLE = {
-  api_name: 'premium_widget',
-  recurrence_type: 'recurring',
-  name: 'Premium Widget',
-  description: 'High-quality widget for professional use',
-  reference: 'PROD-001',
-  is_active: true,
-}
+const EXAMPLE = documentedBody('POST', '/api/product-parents')
 
 type Tenant = Awaited<ReturnType<typeof buildTenant>>
 
@@ -125,7 +118,7 @@ describe('POST /api/product-parents', () => {
       catalog_ids: [uuidv7()],
     })
     assert.equal(res.statusCode, 400)
-    assert.match(res.json().details[0], /^Field 'catalog_ids' names no catalog of this workspace/)
+    assert.match(res.json().details[0], /^Field 'catalog_ids' does not name a catalog of this workspace/)
     const empty = await a.post('/api/product-parents', {
       ...EXAMPLE,
       api_name: 'no_catalog',

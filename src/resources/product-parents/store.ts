@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { flag, idEquals, isSet, nowIso } from '../../db/dialect.ts'
+import { flag, isSet, nowIso } from '../../db/dialect.ts'
 import { productSearchText } from '../../db/search.ts'
 import type { Database, ProductParentTable } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
@@ -22,7 +22,9 @@ import {
   checkParentApiName,
   checkRefs,
   createParentWithVariant,
+  groupBy,
   insertVariants,
+  parentsInCatalog,
   setCatalogs,
   touchVariants,
   uniquely,
@@ -79,8 +81,11 @@ async function toParents(
           .where('removed_at', 'is', null)
           .orderBy('position')
           .execute()
+  const variantsOf = groupBy(variants, (v) => v.product_parent_id)
+  const optionsOf = groupBy(options, (o) => o.product_parent_id)
+  const valuesOf = groupBy(values, (v) => v.option_id)
   return rows.map((row) => {
-    const mine = variants.filter((v) => v.product_parent_id === row.id)
+    const mine = variantsOf.get(row.id) ?? []
     const main = mine.find((v) => isSet(v.is_default)) ?? mine[0]
     return {
       id: row.id,
@@ -96,16 +101,12 @@ async function toParents(
       id_erp: row.id_erp,
       id_accounting: row.id_accounting,
       ...stamps(row),
-      options: options
-        .filter((o) => o.product_parent_id === row.id)
-        .map((o) => ({
-          id: o.id,
-          name: o.name,
-          api_name: o.api_name,
-          values: values
-            .filter((v) => v.option_id === o.id)
-            .map((v) => ({ id: v.id, name: v.name, api_name: v.api_name })),
-        })),
+      options: (optionsOf.get(row.id) ?? []).map((o) => ({
+        id: o.id,
+        name: o.name,
+        api_name: o.api_name,
+        values: (valuesOf.get(o.id) ?? []).map((v) => ({ id: v.id, name: v.name, api_name: v.api_name })),
+      })),
     }
   })
 }
@@ -143,17 +144,7 @@ export async function listProductParents(
     .where('t.deleted_at', 'is', null)
   if (filters.catalog_id !== undefined) {
     const catalog = filters.catalog_id
-    query = query.where((eb) =>
-      eb(
-        't.id',
-        'in',
-        eb
-          .selectFrom('product_parent_catalogs as pc')
-          .select('pc.product_parent_id')
-          .where('pc.workspace_id', '=', workspaceId)
-          .where(idEquals('pc.catalog_id', catalog)),
-      ),
-    )
+    query = query.where((eb) => eb('t.id', 'in', parentsInCatalog(db, workspaceId, catalog)))
   }
   if (filters.is_active !== undefined) query = query.where('t.is_active', '=', flag(filters.is_active))
   if (filters.api_name !== undefined) query = query.where('t.api_name', '=', filters.api_name)

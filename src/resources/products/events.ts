@@ -4,7 +4,7 @@ import type { WriteContext } from '../../kernel/write.ts'
 import { productParents } from '../product-parents/resource.ts'
 import { findProductParent } from '../product-parents/store.ts'
 import { products } from './resource.ts'
-import { findProduct } from './store.ts'
+import { findProducts } from './store.ts'
 
 // A write of one record often changes others: a product parent creates, renames, deactivates or deletes
 // its variants; a product created through POST /api/products creates its parent; a category deleted
@@ -45,12 +45,9 @@ export async function emitVariantChanges(
   shown: Map<string, unknown> = new Map(),
 ): Promise<void> {
   const after = await variantVersions(w.trx, w.workspaceId, where)
-  for (const [id, version] of after) {
-    const was = before.get(id)
-    if (was === version) continue
-    const value = (await findProduct(w.trx, w.workspaceId, id))?.value
-    w.emit(products, was === undefined ? 'created' : 'updated', id, value)
-  }
+  const changed = [...after].filter(([id, version]) => before.get(id) !== version).map(([id]) => id)
+  const now = await findProducts(w.trx, w.workspaceId, changed)
+  for (const id of changed) w.emit(products, before.has(id) ? 'updated' : 'created', id, now.get(id))
   for (const id of before.keys()) {
     if (!after.has(id)) w.emit(products, 'deleted', id, shown.get(id))
   }
@@ -58,11 +55,8 @@ export async function emitVariantChanges(
 
 /** How the live variants of a parent stand now, to record as deleted once the parent's deletion is done. */
 export async function variantsShown(w: WriteContext, parentId: string): Promise<Map<string, unknown>> {
-  const shown = new Map<string, unknown>()
-  for (const id of (await variantVersions(w.trx, w.workspaceId, { parentId })).keys()) {
-    shown.set(id, (await findProduct(w.trx, w.workspaceId, id))?.value)
-  }
-  return shown
+  const ids = [...(await variantVersions(w.trx, w.workspaceId, { parentId })).keys()]
+  return findProducts(w.trx, w.workspaceId, ids)
 }
 
 /** The version of a live product parent, or undefined. */

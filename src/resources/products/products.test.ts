@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import { api, buildTenant, nextInstant, useTestApp } from '../../../test/helpers.ts'
+import { api, buildTenant, documentedBody, nextInstant, useTestApp } from '../../../test/helpers.ts'
 
 // The keys of GET /api/products/{id}, in the docs' order (docs.qwoty.io, stored copy A).
 const KEYS = [
@@ -248,10 +248,15 @@ describe('POST /api/products', () => {
     const base = { api_name: 'refs', recurrence_type: 'one_off', name: 'Refs' }
     const catalog = await a.post('/api/products', { ...base, catalog_ids: ['nope'] })
     assert.equal(catalog.statusCode, 400)
-    assert.deepEqual(catalog.json().details, ["Field 'catalog_ids' names no catalog of this workspace: nope"])
+    assert.deepEqual(catalog.json().details, [
+      "Field 'catalog_ids' does not name a catalog of this workspace: nope",
+    ])
     const category = await a.post('/api/products', { ...base, category_ids: [uuidv7()] })
     assert.equal(category.statusCode, 400)
-    assert.match(category.json().details[0], /^Field 'category_ids' names no category of this workspace: /)
+    assert.match(
+      category.json().details[0],
+      /^Field 'category_ids' does not name a category of this workspace: /,
+    )
   })
 })
 
@@ -276,11 +281,7 @@ describe('PATCH /api/products/{id}', () => {
 
   it('accepts the documented example and keeps the api_name', async () => {
     const product = await create()
-    const res = await a.patch(`/api/products/${product.id}`, {
-      name: 'Updated Product Name',
-      description: 'Updated description',
-      is_active: false,
-    })
+    const res = await a.patch(`/api/products/${product.id}`, documentedBody('PATCH', '/api/products/{id}'))
     assert.equal(res.statusCode, 200, res.body)
     const { data } = res.json()
     assert.deepEqual(Object.keys(data), KEYS)

@@ -11,6 +11,7 @@ import type { Versioned } from '../../kernel/resource.ts'
 import { updateLive, versioned } from '../../kernel/store.ts'
 import { alreadyUsed, holderOf, isUniqueViolation } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
+import { DEFAULT_CATALOG } from '../workspaces/defaults.ts'
 import {
   DEFAULT_PAGE_SIZE,
   type NestedWrite,
@@ -34,7 +35,7 @@ function chunks<T>(ids: readonly T[]): T[][] {
   return out
 }
 
-function groupBy<R, K>(rows: readonly R[], key: (r: R) => K): Map<K, R[]> {
+export function groupBy<R, K>(rows: readonly R[], key: (r: R) => K): Map<K, R[]> {
   const out = new Map<K, R[]>()
   for (const r of rows) {
     const list = out.get(key(r))
@@ -193,6 +194,36 @@ export async function findProduct(
   return versioned(product!, Number(row.version))
 }
 
+/** Some live variants of the workspace by id, as the wire shows them, in one read per 500. */
+export async function findProducts(
+  db: Kysely<Database>,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<Map<string, Product>> {
+  const rows: VariantRow[] = []
+  for (const part of chunks(ids)) {
+    rows.push(
+      ...(await db
+        .selectFrom('products')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', part)
+        .where('deleted_at', 'is', null)
+        .execute()),
+    )
+  }
+  return new Map((await toProducts(db, workspaceId, rows)).map((p) => [p.id, p]))
+}
+
+/** The ids of the product parents in a catalog: what the catalog_id filters of both lists keep. */
+export function parentsInCatalog(db: Kysely<Database>, workspaceId: string, catalogId: string) {
+  return db
+    .selectFrom('product_parent_catalogs as pc')
+    .select('pc.product_parent_id')
+    .where('pc.workspace_id', '=', workspaceId)
+    .where(idEquals('pc.catalog_id', catalogId))
+}
+
 /** One page of the workspace's live variants, oldest first, with how many match in all. */
 export async function listProducts(
   db: Kysely<Database>,
@@ -209,17 +240,7 @@ export async function listProducts(
     base = base.where(idEquals('t.product_parent_id', query.product_parent_id))
   if (query.catalog_id !== undefined) {
     const catalog = query.catalog_id
-    base = base.where((eb) =>
-      eb(
-        't.product_parent_id',
-        'in',
-        eb
-          .selectFrom('product_parent_catalogs as pc')
-          .select('pc.product_parent_id')
-          .where('pc.workspace_id', '=', workspaceId)
-          .where(idEquals('pc.catalog_id', catalog)),
-      ),
-    )
+    base = base.where((eb) => eb('t.product_parent_id', 'in', parentsInCatalog(db, workspaceId, catalog)))
   }
   if (query.category_id !== undefined) {
     const category = query.category_id
@@ -278,7 +299,7 @@ export async function checkRefs(
   if (unknown.length > 0) {
     const noun = table === 'catalogs' ? 'catalog' : 'category'
     throw new ApiError('validation_failed', 'Validation error', [
-      `Field '${field}' names no ${noun} of this workspace: ${unknown.join(', ')}`,
+      `Field '${field}' does not name a ${noun} of this workspace: ${unknown.join(', ')}`,
     ])
   }
   return wanted
@@ -518,7 +539,7 @@ export async function defaultCatalogs(trx: Kysely<Database>, workspaceId: string
     .selectFrom('catalogs')
     .select('id')
     .where('workspace_id', '=', workspaceId)
-    .where('api_name', '=', 'standard')
+    .where('api_name', '=', DEFAULT_CATALOG.api_name)
     .executeTakeFirst()
   return row ? [row.id] : []
 }
