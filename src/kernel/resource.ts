@@ -22,6 +22,13 @@ export type RecordTable =
   | 'product_parents'
   | 'products'
 
+let samples = 0
+/**
+ * A name for a sample no other sample has (`intruder_widget_7`): for fields unique per workspace, since
+ * the suites make and send samples more than once in a workspace.
+ */
+export const freshName = (base: string): string => `${base}_${++samples}`
+
 /** What the isolation and fuzz suites are given to make a record of a resource in a workspace. */
 export interface SampleContext {
   /** Calls the API as the workspace's owner (an all-scopes token): status and parsed body. */

@@ -1,6 +1,4 @@
-import { defineResource } from '../../kernel/resource.ts'
-
-let intrusions = 0
+import { defineResource, freshName } from '../../kernel/resource.ts'
 
 export const paymentTerms = defineResource({
   name: 'payment_terms',
@@ -18,7 +16,7 @@ export const paymentTerms = defineResource({
       (await call('POST', '/api/payment-terms', { name: 'Owner-only term', api_name: 'owner_only_term' }))
         .body.data.id,
     // A fresh api_name each time: the suites send it more than once in a workspace.
-    intrusion: { body: () => ({ name: 'Mine', api_name: `mine_${++intrusions}` }), status: 201 },
+    intrusion: { body: () => ({ name: 'Mine', api_name: freshName('mine') }), status: 201 },
     patch: { name: 'Renamed' },
   },
 })

@@ -1,16 +1,4 @@
-import { defineResource } from '../../kernel/resource.ts'
-
-let made = 0
-/** A fresh api_name each call: api_names are unique per workspace. */
-const fresh = (base: string) => `${base}_${++made}`
-
-/**
- * A body whose api_name is fresh each time it is serialised: the derived suites send one intrusion body
- * several times in a workspace (once per scope that grants the route), and each must create.
- */
-function freshEachTime(body: object, base: string): object {
-  return Object.defineProperty({ ...body }, 'api_name', { enumerable: true, get: () => fresh(base) })
-}
+import { defineResource, freshName } from '../../kernel/resource.ts'
 
 export const products = defineResource({
   name: 'products',
@@ -27,14 +15,15 @@ export const products = defineResource({
     create: async ({ call }) =>
       (
         await call('POST', '/api/products', {
-          api_name: fresh('owner_only_service'),
+          api_name: freshName('owner_only_service'),
           recurrence_type: 'recurring',
           name: 'Owner-only Service',
-          'inventory[sku]': `OWN-${made}`,
+          'inventory[sku]': freshName('OWN'),
         })
       ).body.data.id,
     intrusion: {
-      body: () => freshEachTime({ recurrence_type: 'one_off', name: 'Mine' }, 'intruder_service'),
+      // Made for each request that sends it (see routeCase): api_names are unique per workspace.
+      body: () => ({ recurrence_type: 'one_off', name: 'Mine', api_name: freshName('intruder_service') }),
       status: 201,
     },
     patch: { name: 'Renamed' },
