@@ -143,5 +143,14 @@ describe('usesOf and refuseIfUsed', () => {
         return true
       },
     )
+    // Advice for one user and for several, chosen by how many there are in all.
+    const advice = ['move it', 'move them'] as const
+    await assert.rejects(refuseIfUsed(t.db.kysely, own.workspaceId, what, catalog, advice), {
+      message: 'Catalog is used by 1 product: move it',
+    })
+    await productParentIn(t.db, own.workspaceId, catalog)
+    await assert.rejects(refuseIfUsed(t.db.kysely, own.workspaceId, what, catalog, advice), {
+      message: 'Catalog is used by 2 products: move them',
+    })
   })
 })

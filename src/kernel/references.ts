@@ -21,14 +21,14 @@ export interface Reference {
   softDeleted?: boolean
 }
 
-/** How many live records of each kind name `id`, as "3 products and 1 quote"; undefined when none do. */
-export async function usesOf(
+/** How many live records of each kind name `id`, kinds without any left out. */
+async function countUses(
   trx: Kysely<Database>,
   workspaceId: string,
   references: readonly Reference[],
   id: string,
-): Promise<string | undefined> {
-  const parts: string[] = []
+): Promise<{ ref: Reference; n: number }[]> {
+  const counts: { ref: Reference; n: number }[] = []
   for (const ref of references) {
     const t = sql.table(ref.table)
     let query: RawBuilder<{ n: number | string }>
@@ -43,23 +43,42 @@ export async function usesOf(
         where workspace_id = ${workspaceId} and ${sql.ref(ref.column)} = ${id}${live}`
     }
     const n = Number((await query.execute(trx)).rows[0]?.n ?? 0)
-    if (n > 0) parts.push(`${n} ${n === 1 ? ref.noun[0] : ref.noun[1]}`)
+    if (n > 0) counts.push({ ref, n })
   }
+  return counts
+}
+
+function described(counts: { ref: Reference; n: number }[]): string | undefined {
+  const parts = counts.map(({ ref, n }) => `${n} ${n === 1 ? ref.noun[0] : ref.noun[1]}`)
   if (parts.length === 0) return undefined
   return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`
 }
 
+/** How many live records of each kind name `id`, as "3 products and 1 quote"; undefined when none do. */
+export async function usesOf(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  references: readonly Reference[],
+  id: string,
+): Promise<string | undefined> {
+  return described(await countUses(trx, workspaceId, references, id))
+}
+
 /**
  * Throws the 409 of a deletion refused because live records name the record: "Catalog is used by 3
- * products: …", with `advice` saying what to do instead.
+ * products: …", with `advice` saying what to do instead: one sentence, or one for one user and one for
+ * several ("move it" / "move them").
  */
 export async function refuseIfUsed(
   trx: Kysely<Database>,
   workspaceId: string,
   what: { noun: string; usedBy?: readonly Reference[] },
   id: string,
-  advice: string,
+  advice: string | readonly [one: string, many: string],
 ): Promise<void> {
-  const uses = await usesOf(trx, workspaceId, what.usedBy ?? [], id)
-  if (uses !== undefined) throw new ApiError('conflict', `${what.noun} is used by ${uses}: ${advice}`)
+  const counts = await countUses(trx, workspaceId, what.usedBy ?? [], id)
+  if (counts.length === 0) return
+  const total = counts.reduce((sum, c) => sum + c.n, 0)
+  const said = typeof advice === 'string' ? advice : advice[total === 1 ? 0 : 1]
+  throw new ApiError('conflict', `${what.noun} is used by ${described(counts)}: ${said}`)
 }

@@ -567,7 +567,7 @@ describe('DELETE /api/catalogs/{id}', () => {
     const parent = await insertProductParent(t.db, tenant.workspaceId, [standard.id, catalog.id])
     assert.equal(
       (await call.del(`/api/catalogs/${catalog.id}`)).json().error,
-      'Catalog is used by 1 product: take it out of their catalog_ids (or delete them) first',
+      'Catalog is used by 1 product: take it out of its catalog_ids (or delete it) first',
     )
     await t.db.kysely
       .updateTable('product_parents')

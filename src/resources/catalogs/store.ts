@@ -178,7 +178,10 @@ export async function updateCatalog({ trx, workspaceId }: WriteContext, id: stri
   return found
 }
 
-const ADVICE = 'take it out of their catalog_ids (or delete them) first'
+const ADVICE = [
+  'take it out of its catalog_ids (or delete it) first',
+  'take it out of their catalog_ids (or delete them) first',
+] as const
 
 /**
  * Deletes the catalog for good, unless live product parents belong to it (409). The links of soft-deleted

@@ -7,6 +7,7 @@ export const segments = defineResource({
   table: 'segments',
   versioned: true,
   softDeleted: false,
+  usedBy: [{ table: 'customers', column: 'segment_id', noun: ['customer', 'customers'], softDeleted: true }],
   routes: async () => (await import('./routes.ts')).segmentRoutes,
   sample: {
     create: async ({ call }) =>

@@ -1,14 +1,15 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { isPostgres, nowIso } from '../../db/dialect.ts'
+import { nowIso } from '../../db/dialect.ts'
 import { matches, searchTextAfter, segmentSearchText } from '../../db/search.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
-import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
+import { refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
+import { segments } from './resource.ts'
 import type { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
 
 /** The live customers of the segment `t`, counted in the statement that reads the segment. */
@@ -124,38 +125,19 @@ export async function updateSegment({ trx, workspaceId }: WriteContext, id: stri
   return updateLive(trx, 'segments', workspaceId, id, { ...set, ...searched }, { softDeleted: false })
 }
 
-function inUse(customers: number): ApiError {
-  const message =
-    customers === 1
-      ? 'Segment is used by 1 customer: move it to another segment or clear its segment_id first'
-      : `Segment is used by ${customers} customers: move them to another segment or clear their segment_id first`
-  return new ApiError('conflict', message)
-}
+const IN_USE_ADVICE = [
+  'move it to another segment or clear its segment_id first',
+  'move them to another segment or clear their segment_id first',
+] as const
 
 /**
  * Deletes the segment for good, unless live customers use it (409). Deleted customers that still point at
  * it lose their segment_id (a restored customer comes back without a segment). False if it is absent.
  */
 export async function deleteSegment({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
-  // On PostgreSQL the row lock (taken by the kernel before this runs) makes a concurrent write that points
-  // a customer here wait for this transaction; the count then runs as a statement of its own, so it sees
-  // every customer committed before.
-  const found = await trx
-    .selectFrom('segments')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .$if(isPostgres(trx), (q) => q.forUpdate())
-    .executeTakeFirst()
-  if (!found) return false
-  const { n } = await trx
-    .selectFrom('customers')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', workspaceId)
-    .where('segment_id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirstOrThrow()
-  if (Number(n) > 0) throw inUse(Number(n))
+  // The kernel locked the segment's row (PostgreSQL): a concurrent write that points a customer here waits
+  // for this transaction, and the count runs as a statement of its own, so it sees every customer committed.
+  await refuseIfUsed(trx, workspaceId, segments, id, IN_USE_ADVICE)
   await trx
     .updateTable('customers')
     .set({ segment_id: null, updated_at: nowIso() })
@@ -163,6 +145,10 @@ export async function deleteSegment({ trx, workspaceId }: WriteContext, id: stri
     .where('segment_id', '=', id)
     .where('deleted_at', 'is not', null)
     .execute()
-  await trx.deleteFrom('segments').where('workspace_id', '=', workspaceId).where('id', '=', id).execute()
-  return true
+  const result = await trx
+    .deleteFrom('segments')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
 }
