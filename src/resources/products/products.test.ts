@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import { api, buildTenant, documentedBody, nextInstant, useTestApp } from '../../../test/helpers.ts'
+import {
+  api,
+  buildTenant,
+  buildToken,
+  documentedBody,
+  nextInstant,
+  useTestApp,
+} from '../../../test/helpers.ts'
 
 // The keys of GET /api/products/{id}, in the docs' order (docs.qwoty.io, stored copy A).
 const KEYS = [
@@ -291,6 +298,16 @@ describe('PATCH /api/products/{id}', () => {
     assert.equal(data.is_active, false)
     assert.equal(data.api_name, product.api_name)
     assert.notEqual(res.headers.etag, undefined)
+  })
+
+  it('records the token that changed it last in updated_by, and keeps created_by', async () => {
+    const product = await create()
+    const other = await buildToken(t.db, tenant.workspaceId, ['catalog:write'])
+    const res = await a.patch(`/api/products/${product.id}`, { name: 'Changed by another' }, other.auth)
+    assert.equal(res.statusCode, 200, res.body)
+    assert.equal(res.json().data.created_by, tenant.id)
+    assert.equal(res.json().data.updated_by, other.id)
+    assert.notEqual(other.id, tenant.id)
   })
 
   it('takes back a whole GET unchanged: same ETag, no event; a recurrence_type of its own is a 400', async () => {
