@@ -55,6 +55,21 @@ export async function updateLive(
   return Number(result.numUpdatedRows) > 0 || (!options.touch && (await exists()))
 }
 
+/** Deletes one record of the workspace for good (its own rows go by cascade); false when there is none. */
+export async function deleteRecord(
+  trx: Kysely<Database>,
+  table: 'segments' | 'payment_terms' | 'catalogs' | 'categories',
+  workspaceId: string,
+  id: string,
+): Promise<boolean> {
+  const result = await trx
+    .deleteFrom(table)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
+
 /**
  * Soft-deletes one live record, as a deletion of its own unless `deletionId` names one it belongs to;
  * false when there is none.

@@ -99,3 +99,45 @@ describe('catalog api_names under concurrent writes (PostgreSQL)', () => {
     assert.match(res.json().error, new RegExp(held.id))
   })
 })
+
+describe('a catalog deleted while a product parent is linked to it (PostgreSQL)', () => {
+  let t: TestContext
+  let tenant: Awaited<ReturnType<typeof buildTenant>>
+  let rival: pg.Client
+
+  before(async () => {
+    t = await buildTestApp()
+    tenant = await buildTenant(t.db)
+    rival = new pg.Client({ connectionString: t.database.url })
+    await rival.connect()
+  })
+  after(async () => {
+    await rival.end()
+    await t.close()
+  })
+
+  it('answers the 400 of a catalog that is not there, not a 500', async () => {
+    const a = api(t, tenant.auth)
+    const catalog = (await a.post('/api/catalogs', { name: 'Doomed' })).json().data
+    // The deletion holds the catalog's row until it commits, after the write has checked it exists.
+    await rival.query('begin')
+    await rival.query('delete from catalogs where id = $1', [catalog.id])
+    const pending = a.post('/api/product-parents', {
+      api_name: 'linked_late',
+      recurrence_type: 'one_off',
+      name: 'Linked late',
+      catalog_ids: [catalog.id],
+    })
+    await until(async () => {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'
+        and query like 'insert into "product_parent_catalogs"%'`.execute(t.db.kysely)
+      return rows[0]!.n > 0
+    })
+    await rival.query('commit')
+    const res = await pending
+    assert.equal(res.statusCode, 400, res.body)
+    assert.deepEqual(res.json().details, ["Field 'catalog_ids' does not name a catalog of this workspace"])
+    assert.equal((await a.get('/api/product-parents?api_name=linked_late')).json().data.length, 0)
+  })
+})

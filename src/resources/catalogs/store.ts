@@ -1,13 +1,12 @@
 import { type Kysely, sql } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { flag, isForeignKeyViolation, isSet, nowIso } from '../../db/dialect.ts'
+import { flag, isSet, nowIso } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
 import { firstFree, slugify } from '../../domain/api-names.ts'
-import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import { refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import { alreadyUsed, holderOf as findHolder, isUniqueViolation } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { catalogs } from './resource.ts'
@@ -203,16 +202,5 @@ export async function deleteCatalog({ trx, workspaceId }: WriteContext, id: stri
         .where('deleted_at', 'is not', null),
     )
     .execute()
-  try {
-    const result = await trx
-      .deleteFrom('catalogs')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', id)
-      .executeTakeFirst()
-    return Number(result.numDeletedRows) > 0
-  } catch (err) {
-    // A deleted product parent restored meanwhile names it again (its link was not removed above).
-    if (!isForeignKeyViolation(err)) throw err
-    throw new ApiError('conflict', 'Catalog is used by 1 product: take it out of its catalog_ids first')
-  }
+  return deleteRecord(trx, 'catalogs', workspaceId, id)
 }

@@ -6,7 +6,7 @@ import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import type { Category, CategoryCreate, CategoryListQuery, CategoryPatch } from './schema.ts'
 
@@ -204,10 +204,5 @@ export async function deleteCategory({ trx, workspaceId }: WriteContext, id: str
     .where('category_id', '=', id)
     .execute()
   // A product write that gives it meanwhile waits on the lock (its foreign key check), then fails.
-  const result = await trx
-    .deleteFrom('categories')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  return Number(result.numDeletedRows) > 0
+  return deleteRecord(trx, 'categories', workspaceId, id)
 }

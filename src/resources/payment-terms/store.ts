@@ -14,7 +14,7 @@ import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import { refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import { alreadyUsed, holderOf, writingUnique } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { paymentTerms } from './resource.ts'
@@ -266,10 +266,5 @@ export async function deletePaymentTerm({ trx, workspaceId }: WriteContext, id: 
   // The kernel locked the term (PostgreSQL): a write that would start using it waits for this transaction.
   await refuseIfUsed(trx, workspaceId, paymentTerms, id, DELETE_ADVICE)
   // Its installments go with it (on delete cascade).
-  const result = await trx
-    .deleteFrom('payment_terms')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  return Number(result.numDeletedRows) > 0
+  return deleteRecord(trx, 'payment_terms', workspaceId, id)
 }

@@ -1,7 +1,15 @@
 import { Decimal } from 'decimal.js'
 import type { Kysely, Selectable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
-import { decimalNumber, flag, idEquals, isSet, nowIso, toWireTime } from '../../db/dialect.ts'
+import {
+  decimalNumber,
+  flag,
+  idEquals,
+  isForeignKeyViolation,
+  isSet,
+  nowIso,
+  toWireTime,
+} from '../../db/dialect.ts'
 import { matches, productSearchText, searchTextAfter } from '../../db/search.ts'
 import type { Database, ProductTable } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
@@ -310,17 +318,34 @@ export async function setCategories(w: WriteContext, productId: string, category
   const ids = await checkRefs(w.trx, w.workspaceId, 'categories', 'category_ids', categoryIds)
   await w.trx.deleteFrom('product_categories').where('product_id', '=', productId).execute()
   if (ids.length === 0) return
-  await w.trx
-    .insertInto('product_categories')
-    .values(
-      ids.map((category_id, position) => ({
-        workspace_id: w.workspaceId,
-        product_id: productId,
-        category_id,
-        position,
-      })),
-    )
-    .execute()
+  await referring('categories', 'category_ids', () =>
+    w.trx
+      .insertInto('product_categories')
+      .values(
+        ids.map((category_id, position) => ({
+          workspace_id: w.workspaceId,
+          product_id: productId,
+          category_id,
+          position,
+        })),
+      )
+      .execute(),
+  )
+}
+
+/**
+ * Runs a write of links to catalogs or categories: one deleted between the check (checkRefs) and the write
+ * is the same 400 as one that was never there.
+ */
+async function referring(table: 'catalogs' | 'categories', field: string, write: () => Promise<unknown>) {
+  try {
+    await write()
+  } catch (err) {
+    if (!isForeignKeyViolation(err)) throw err
+    throw new ApiError('validation_failed', 'Validation error', [
+      `Field '${field}' does not name a ${table === 'catalogs' ? 'catalog' : 'category'} of this workspace`,
+    ])
+  }
 }
 
 /** A decimal as stored: exactly the number sent. */
@@ -548,17 +573,19 @@ export async function defaultCatalogs(trx: Kysely<Database>, workspaceId: string
 export async function setCatalogs(w: WriteContext, parentId: string, catalogIds: readonly string[]) {
   await w.trx.deleteFrom('product_parent_catalogs').where('product_parent_id', '=', parentId).execute()
   if (catalogIds.length === 0) return
-  await w.trx
-    .insertInto('product_parent_catalogs')
-    .values(
-      catalogIds.map((catalog_id, position) => ({
-        workspace_id: w.workspaceId,
-        product_parent_id: parentId,
-        catalog_id,
-        position,
-      })),
-    )
-    .execute()
+  await referring('catalogs', 'catalog_ids', () =>
+    w.trx
+      .insertInto('product_parent_catalogs')
+      .values(
+        catalogIds.map((catalog_id, position) => ({
+          workspace_id: w.workspaceId,
+          product_parent_id: parentId,
+          catalog_id,
+          position,
+        })),
+      )
+      .execute(),
+  )
 }
 
 /** Refuses (409) an api_name another live parent of the workspace holds, naming it. */

@@ -7,7 +7,7 @@ import { isUuid } from '../../domain/ids.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import { refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
-import { stamps, updateLive, versioned } from '../../kernel/store.ts'
+import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { segments } from './resource.ts'
 import type { Segment, SegmentCreate, SegmentListQuery, SegmentPatch } from './schema.ts'
@@ -145,10 +145,5 @@ export async function deleteSegment({ trx, workspaceId }: WriteContext, id: stri
     .where('segment_id', '=', id)
     .where('deleted_at', 'is not', null)
     .execute()
-  const result = await trx
-    .deleteFrom('segments')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  return Number(result.numDeletedRows) > 0
+  return deleteRecord(trx, 'segments', workspaceId, id)
 }
