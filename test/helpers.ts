@@ -397,6 +397,12 @@ const WORKSPACE_COLUMN: Record<keyof Database, 'id' | 'workspace_id'> = {
   products: 'workspace_id',
   product_variant_values: 'workspace_id',
   product_categories: 'workspace_id',
+  currencies: 'workspace_id',
+  taxes: 'workspace_id',
+  billing_frequencies: 'workspace_id',
+  pricebooks: 'workspace_id',
+  pricebook_segments: 'workspace_id',
+  prices: 'workspace_id',
 }
 
 /**

@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004_first_contact.ts'
 import * as m0005 from './migrations/0005_search.ts'
 import * as m0006 from './migrations/0006_events.ts'
 import * as m0007 from './migrations/0007_catalog.ts'
+import * as m0008 from './migrations/0008_pricing.ts'
 import type { Database } from './types.ts'
 
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_search': m0005,
   '0006_events': m0006,
   '0007_catalog': m0007,
+  '0008_pricing': m0008,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

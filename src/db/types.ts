@@ -295,6 +295,112 @@ export interface ProductCategoryTable {
   position: number
 }
 
+export interface CurrencyTable extends Versioned {
+  id: string
+  workspace_id: string
+  /** ISO 4217. */
+  code: string
+  api_name: string
+  name: string
+  is_active: Flag
+  /** Exactly one per workspace. */
+  is_default: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface TaxTable extends Versioned {
+  id: string
+  workspace_id: string
+  name: string
+  api_name: string
+  type: 'vat' | 'gst' | 'sales_tax' | 'custom'
+  /** ISO 3166-1 alpha-2. */
+  country: string
+  region: string | null
+  method: 'percentage' | 'amount'
+  rate: Decimal | null
+  currency_id: string | null
+  amount: Decimal | null
+  is_active: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface BillingFrequencyTable extends Versioned {
+  id: string
+  workspace_id: string
+  name: string
+  period: number
+  unit: 'day' | 'week' | 'month' | 'year'
+  is_active: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface PricebookTable extends Versioned {
+  id: string
+  workspace_id: string
+  name: string
+  api_name: string
+  reference: string | null
+  description: string | null
+  status: 'active' | 'inactive'
+  type: 'fixed' | 'dynamic'
+  /** A fixed pricebook's catalog; null for a dynamic one, whose catalog is its base's. */
+  catalog_id: string | null
+  currency_id: string
+  base_pricebook_id: string | null
+  /** A dynamic pricebook's rule: the base price moved by this percentage (-10 for 10% off)… */
+  adjustment_percent: Decimal | null
+  /** …then rounded: 'minor_unit', 'step' (to a multiple of rounding_value) or 'ending' (to .99). */
+  rounding: string | null
+  rounding_value: Decimal | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface PricebookSegmentTable {
+  workspace_id: string
+  pricebook_id: string
+  segment_id: string
+  position: number
+}
+
+export interface PriceTable extends Versioned, ExternalIds {
+  id: string
+  workspace_id: string
+  pricebook_id: string
+  /** The variant. */
+  product_id: string
+  billing_frequency_id: string | null
+  /** billing_frequency_id, or '' for a one-off price: unique with pricebook_id and product_id. */
+  slot: string
+  parent_price_id: string | null
+  is_active: Flag
+  pricing_model: 'flat' | 'volume' | 'graduated' | 'percentage' | 'cost_plus' | null
+  amount: Decimal | null
+  /** JSON text: [{up_to, unit_amount, flat_amount}] with decimal strings. */
+  volume_tiers: string | null
+  is_volume_grid_displayed: Flag
+  graduated_tiers: string | null
+  is_graduated_grid_displayed: Flag
+  percent: Decimal | null
+  price_percentage_type: string | null
+  /** JSON text: the variant ids a percentage price applies to. */
+  percentage_product_ids: string | null
+  cost: Decimal | null
+  cost_multiplier: Decimal | null
+  floor_price: Decimal | null
+  is_setup: Flag
+  is_pay_as_you_go: Flag
+  default_tax_id: string | null
+  engagement_type: 'indefinite' | 'fixed' | null
+  period_duration: number | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
 export interface Database {
   workspaces: WorkspaceTable
   api_tokens: ApiTokenTable
@@ -316,4 +422,10 @@ export interface Database {
   products: ProductTable
   product_variant_values: ProductVariantValueTable
   product_categories: ProductCategoryTable
+  currencies: CurrencyTable
+  taxes: TaxTable
+  billing_frequencies: BillingFrequencyTable
+  pricebooks: PricebookTable
+  pricebook_segments: PricebookSegmentTable
+  prices: PriceTable
 }

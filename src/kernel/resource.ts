@@ -21,6 +21,11 @@ export type RecordTable =
   | 'categories'
   | 'product_parents'
   | 'products'
+  | 'currencies'
+  | 'taxes'
+  | 'billing_frequencies'
+  | 'pricebooks'
+  | 'prices'
 
 let samples = 0
 /**

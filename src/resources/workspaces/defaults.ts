@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import type { Database } from '../../db/types.ts'
 
-// What Qwoty gives every new account, and Quoin every new workspace (migration 0007 gave the same to the
-// workspaces that existed before it): the "Net 30" payment term and the "Standard" catalog.
+// What Qwoty gives every new account, and Quoin every new workspace (migrations 0007 and 0008 gave the same
+// to the workspaces that existed before them): the "Net 30" payment term, the "Standard" catalog, the euro
+// as default currency, "VAT 20%", monthly, quarterly and yearly billing, and the "Standard" pricebook.
 
 export const DEFAULT_PAYMENT_TERM = {
   name: 'Net 30',
@@ -12,6 +13,25 @@ export const DEFAULT_PAYMENT_TERM = {
 } as const
 
 export const DEFAULT_CATALOG = { name: 'Standard', api_name: 'standard' } as const
+
+export const DEFAULT_CURRENCY = { code: 'EUR', api_name: 'EUR', name: 'Euro' } as const
+
+export const DEFAULT_TAX = {
+  name: 'VAT 20%',
+  api_name: 'vat_20',
+  type: 'vat',
+  country: 'FR',
+  method: 'percentage',
+  rate: '20',
+} as const
+
+export const DEFAULT_BILLING_FREQUENCIES = [
+  { name: 'Monthly', period: 1, unit: 'month' },
+  { name: 'Quarterly', period: 3, unit: 'month' },
+  { name: 'Yearly', period: 1, unit: 'year' },
+] as const
+
+export const DEFAULT_PRICEBOOK = { name: 'Standard', api_name: 'standard' } as const
 
 /** Writes a new workspace's defaults, in the transaction that creates it. */
 export async function seedWorkspace(trx: Kysely<Database>, workspaceId: string, at: string): Promise<void> {
@@ -43,10 +63,11 @@ export async function seedWorkspace(trx: Kysely<Database>, workspaceId: string, 
       ...DEFAULT_PAYMENT_TERM.installment,
     })
     .execute()
+  const catalogId = uuidv7()
   await trx
     .insertInto('catalogs')
     .values({
-      id: uuidv7(),
+      id: catalogId,
       workspace_id: workspaceId,
       ...DEFAULT_CATALOG,
       reference: null,
@@ -55,6 +76,66 @@ export async function seedWorkspace(trx: Kysely<Database>, workspaceId: string, 
       id_crm: null,
       id_erp: null,
       id_accounting: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  const currencyId = uuidv7()
+  await trx
+    .insertInto('currencies')
+    .values({
+      id: currencyId,
+      workspace_id: workspaceId,
+      ...DEFAULT_CURRENCY,
+      is_active: 1,
+      is_default: 1,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  await trx
+    .insertInto('taxes')
+    .values({
+      id: uuidv7(),
+      workspace_id: workspaceId,
+      ...DEFAULT_TAX,
+      region: null,
+      currency_id: null,
+      amount: null,
+      is_active: 1,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  await trx
+    .insertInto('billing_frequencies')
+    .values(
+      DEFAULT_BILLING_FREQUENCIES.map((f) => ({
+        id: uuidv7(),
+        workspace_id: workspaceId,
+        ...f,
+        is_active: 1,
+        created_at: at,
+        updated_at: at,
+      })),
+    )
+    .execute()
+  await trx
+    .insertInto('pricebooks')
+    .values({
+      id: uuidv7(),
+      workspace_id: workspaceId,
+      ...DEFAULT_PRICEBOOK,
+      reference: null,
+      description: null,
+      status: 'active',
+      type: 'fixed',
+      catalog_id: catalogId,
+      currency_id: currencyId,
+      base_pricebook_id: null,
+      adjustment_percent: null,
+      rounding: null,
+      rounding_value: null,
       created_at: at,
       updated_at: at,
     })
