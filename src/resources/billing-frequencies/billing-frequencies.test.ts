@@ -311,3 +311,74 @@ describe('DELETE /api/billing-frequencies/{id}', () => {
     assert.equal((await call.get(`/api/billing-frequencies/${f.id}`)).statusCode, 200)
   })
 })
+
+describe('billing frequencies and the prices of recurring products', () => {
+  const t = useTestApp()
+
+  /** The price rows of `productId` in the workspace's Standard pricebook: frequency name and whether active. */
+  async function pricesOf(workspaceId: string, productId: string) {
+    const rows = await t.db.kysely
+      .selectFrom('prices as p')
+      .innerJoin('pricebooks as b', 'b.id', 'p.pricebook_id')
+      .leftJoin('billing_frequencies as f', 'f.id', 'p.billing_frequency_id')
+      .select(['f.name', 'p.is_active'])
+      .where('p.workspace_id', '=', workspaceId)
+      .where('b.api_name', '=', 'standard')
+      .where('p.product_id', '=', productId)
+      .orderBy('p.created_at')
+      .orderBy('p.id')
+      .execute()
+    return rows.map((r) => [r.name, r.is_active === true || r.is_active === 1])
+  }
+
+  /** A recurring product of the Standard catalog, through the API: the id of its one variant. */
+  async function recurringProduct(call: ReturnType<typeof api>) {
+    const res = await call.post('/api/product-parents', {
+      api_name: `service_${uuidv7().slice(-12)}`,
+      recurrence_type: 'recurring',
+      name: 'Support plan',
+    })
+    assert.equal(res.statusCode, 201, res.body)
+    return res.json().data.product_ids[0] as string
+  }
+
+  it('a new frequency gives each recurring product a price for it; deactivating it deactivates them', async () => {
+    const tenant = await buildTenant(t.db)
+    const call = api(t, tenant.auth)
+    const product = await recurringProduct(call)
+    assert.deepEqual(await pricesOf(tenant.workspaceId, product), [
+      ['Monthly', true],
+      ['Quarterly', true],
+      ['Yearly', true],
+    ])
+    const weekly = (await call.post('/api/billing-frequencies', { period: 1, unit: 'week' })).json().data
+    assert.deepEqual(await pricesOf(tenant.workspaceId, product), [
+      ['Monthly', true],
+      ['Quarterly', true],
+      ['Yearly', true],
+      ['Weekly', true],
+    ])
+    const off = await call.patch(`/api/billing-frequencies/${weekly.id}`, { is_active: false })
+    assert.equal(off.statusCode, 200, off.body)
+    assert.deepEqual((await pricesOf(tenant.workspaceId, product)).at(-1), ['Weekly', false])
+    const on = await call.patch(`/api/billing-frequencies/${weekly.id}`, { is_active: true })
+    assert.equal(on.statusCode, 200, on.body)
+    assert.deepEqual((await pricesOf(tenant.workspaceId, product)).at(-1), ['Weekly', true])
+    // Its prices name it: it cannot be deleted, only deactivated.
+    const del = await call.del(`/api/billing-frequencies/${weekly.id}`)
+    assert.equal(del.statusCode, 409)
+    assert.match(del.json().error, /^Billing frequency is used by 1 price: /)
+  })
+
+  it('an inactive new frequency, and a rename, make no prices', async () => {
+    const tenant = await buildTenant(t.db)
+    const call = api(t, tenant.auth)
+    const product = await recurringProduct(call)
+    const daily = (
+      await call.post('/api/billing-frequencies', { period: 1, unit: 'day', is_active: false })
+    ).json().data
+    await call.patch(`/api/billing-frequencies/${daily.id}`, { name: 'Every day' })
+    assert.equal((await pricesOf(tenant.workspaceId, product)).length, 3)
+    assert.equal((await call.del(`/api/billing-frequencies/${daily.id}`)).statusCode, 200)
+  })
+})

@@ -8,7 +8,7 @@ import { findToken, touchTokens } from './store.ts'
 
 const KEYS = ['id', 'name', 'scopes', 'permissions', 'last4', 'expires_at', 'created_at', 'last_used_at']
 const CREATED_KEYS = ['id', 'name', 'token', ...KEYS.slice(2)]
-// In the order of the resources, one key per scope (the catalog's four resources share `catalog`), then
+// In the order of the resources, one key per scope (the catalog's four resources share `catalog`, the pricing resources `pricing`), then
 // Quoin's events (read only: '*' reads them).
 const PERMISSION_KEYS = [
   'customers',
@@ -17,6 +17,7 @@ const PERMISSION_KEYS = [
   'segments',
   'payment_terms',
   'catalog',
+  'pricing',
   'tokens',
   'events',
 ]
@@ -27,6 +28,7 @@ const NONE = {
   segments: 'none',
   payment_terms: 'none',
   catalog: 'none',
+  pricing: 'none',
   tokens: 'none',
   events: 'none',
 }
@@ -37,6 +39,7 @@ const ALL_WRITE = {
   segments: 'write',
   payment_terms: 'write',
   catalog: 'write',
+  pricing: 'write',
   tokens: 'write',
   events: 'read',
 }
@@ -47,6 +50,7 @@ const RESOURCES_WRITE: Scope[] = [
   'segments:write',
   'payment_terms:write',
   'catalog:write',
+  'pricing:write',
   'tokens:write',
   'events:read',
 ]
