@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import { decimalNumber, flag, idEquals, isSet } from '../../db/dialect.ts'
+import { versionedCache } from '../../db/read-cache.ts'
 import type { Database, PriceTable } from '../../db/types.ts'
 import type { PriceSpec } from '../../domain/pricing.ts'
 import type { Versioned } from '../../kernel/resource.ts'
@@ -110,12 +111,17 @@ export async function findPrice(
   workspaceId: string,
   id: string,
 ): Promise<Versioned<Price> | undefined> {
-  const row = await selectPrices(db)
-    .where('t.workspace_id', '=', workspaceId)
-    .where('t.id', '=', id)
-    .executeTakeFirst()
-  return row && toPrice(row)
+  // On SQLite, served from memory until anything commits (the object joins six tables); see read-cache.ts.
+  return cache(db, `${workspaceId}:${id}`, async () => {
+    const row = await selectPrices(db)
+      .where('t.workspace_id', '=', workspaceId)
+      .where('t.id', '=', id)
+      .executeTakeFirst()
+    return row && toPrice(row)
+  })
 }
+
+const cache = versionedCache<Versioned<Price>>()
 
 /** The prices of `ids` in the workspace, by id (those absent left out), read in batches. */
 export async function findPrices(
