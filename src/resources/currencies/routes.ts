@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { declareRoutes } from '../../kernel/routes.ts'
+import { touchingPrices } from '../prices/sync.ts'
 import { currencies } from './resource.ts'
 import { CURRENCY_READ_ONLY, Currency, CurrencyCreate, CurrencyListQuery, CurrencyPatch } from './schema.ts'
 import { createCurrency, findCurrency, listCurrencies, updateCurrency } from './store.ts'
@@ -48,7 +49,10 @@ export const currencyRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = asyn
       errors: ['conflict'],
       body: CurrencyPatch,
       readOnly: CURRENCY_READ_ONLY,
-      write: updateCurrency,
+      write: (w, id, patch) =>
+        touchingPrices(w, { table: 'currencies', id, columns: ['name', 'api_name'] }, () =>
+          updateCurrency(w, id, patch),
+        ),
     },
   })
 }

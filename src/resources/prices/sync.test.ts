@@ -298,4 +298,29 @@ describe('price rows', () => {
       .execute()
     assert.equal(events.length, 1)
   })
+
+  it('move with the tax and the currency they show: a renamed tax or currency gives them a new ETag and body', async () => {
+    const product = (
+      await call.post('/api/products', { api_name: 'pen', recurrence_type: 'one_off', name: 'Pen' })
+    ).json().data
+    const priceId = product.prices[0].id
+    const tax = (await call.get('/api/taxes')).json().data[0]
+    const set = await call.patch(`/api/prices/${priceId}`, {
+      pricing_model: 'flat',
+      amount: 2,
+      default_tax_id: tax.id,
+    })
+    assert.equal(set.statusCode, 200, set.body)
+    const etag = set.headers.etag
+    assert.equal((await call.patch(`/api/taxes/${tax.id}`, { name: 'TVA 20 %' })).statusCode, 200)
+    let now = await call.get(`/api/prices/${priceId}`)
+    assert.equal(now.json().data.default_tax_name, 'TVA 20 %')
+    assert.notEqual(now.headers.etag, etag)
+    const currency = (await call.get('/api/currencies')).json().data[0]
+    const before = now.headers.etag
+    assert.equal((await call.patch(`/api/currencies/${currency.id}`, { name: 'Euro (EUR)' })).statusCode, 200)
+    now = await call.get(`/api/prices/${priceId}`)
+    assert.equal(now.json().data.currency_name, 'Euro (EUR)')
+    assert.notEqual(now.headers.etag, before)
+  })
 })

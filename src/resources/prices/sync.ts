@@ -450,3 +450,56 @@ export async function refreshDerived(
   if (emit) await emitPrices(w, changed, 'updated')
   return changed
 }
+
+/**
+ * Runs `write` (an update of a tax or a currency) and, when it changed one of `columns`, which price objects
+ * show (`default_tax_name`, `currency_name` …), moves the prices that show it (version, updated_at, event):
+ * their ETag must not stay the same while their body changes.
+ */
+export async function touchingPrices(
+  w: WriteContext,
+  record: { table: 'taxes' | 'currencies'; id: string; columns: readonly string[] },
+  write: () => Promise<boolean>,
+): Promise<boolean> {
+  const { trx, workspaceId } = w
+  const read = async () =>
+    JSON.stringify(
+      await trx
+        .selectFrom(record.table)
+        .select(record.columns as never[])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', record.id)
+        .executeTakeFirst(),
+    )
+  const before = await read()
+  if (!(await write())) return false
+  if ((await read()) === before) return true
+  const ids = (
+    await trx
+      .selectFrom('prices')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .$if(record.table === 'taxes', (q) => q.where('default_tax_id', '=', record.id))
+      .$if(record.table === 'currencies', (q) =>
+        q.where('pricebook_id', 'in', (eb) =>
+          eb
+            .selectFrom('pricebooks')
+            .select('id')
+            .where('workspace_id', '=', workspaceId)
+            .where('currency_id', '=', record.id),
+        ),
+      )
+      .execute()
+  ).map((r) => r.id)
+  const at = nowIso()
+  for (const batch of chunks(ids)) {
+    await trx
+      .updateTable('prices')
+      .set({ updated_at: at })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', batch)
+      .execute()
+  }
+  await emitPrices(w, ids, 'updated')
+  return true
+}

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { declareRoutes } from '../../kernel/routes.ts'
+import { touchingPrices } from '../prices/sync.ts'
 import { taxes } from './resource.ts'
 import { TAX_READ_ONLY, Tax, TaxCreate, TaxListQuery, TaxPatch } from './schema.ts'
 import { createTax, deleteTax, findTax, listTaxes, updateTax } from './store.ts'
@@ -51,7 +52,10 @@ export const taxRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (ap
       errors: ['conflict'],
       body: TaxPatch,
       readOnly: TAX_READ_ONLY,
-      write: updateTax,
+      write: (w, id, patch) =>
+        touchingPrices(w, { table: 'taxes', id, columns: ['name', 'method', 'rate', 'amount'] }, () =>
+          updateTax(w, id, patch),
+        ),
     },
     remove: {
       summary: 'Delete a tax',
