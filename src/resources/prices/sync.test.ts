@@ -323,4 +323,16 @@ describe('price rows', () => {
     assert.equal(now.json().data.currency_name, 'Euro (EUR)')
     assert.notEqual(now.headers.etag, before)
   })
+
+  it('move with the variant they price when it is renamed, by its own PATCH or by its parent', async () => {
+    const product = (
+      await call.post('/api/products', { api_name: 'cup', recurrence_type: 'one_off', name: 'Cup' })
+    ).json().data
+    const priceId = product.prices[0].id
+    const first = await call.get(`/api/prices/${priceId}`)
+    assert.equal((await call.patch(`/api/products/${product.id}`, { name: 'Mug cup' })).statusCode, 200)
+    const second = await call.get(`/api/prices/${priceId}`)
+    assert.equal(second.json().data.product_variant_name, 'Mug cup')
+    assert.notEqual(second.headers.etag, first.headers.etag)
+  })
 })

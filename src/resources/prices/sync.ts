@@ -503,3 +503,52 @@ export async function touchingPrices(
   await emitPrices(w, ids, 'updated')
   return true
 }
+
+/** As touchingPrices, for variants renamed by `write` (a product's own PATCH, or its parent's renaming it). */
+export async function touchingVariantPrices(
+  w: WriteContext,
+  where: { parentId: string } | { id: string },
+  write: () => Promise<boolean>,
+): Promise<boolean> {
+  const { trx, workspaceId } = w
+  const names = async () =>
+    new Map(
+      (
+        await trx
+          .selectFrom('products')
+          .select(['id', 'name'])
+          .where('workspace_id', '=', workspaceId)
+          .where(
+            'parentId' in where ? 'product_parent_id' : 'id',
+            '=',
+            'parentId' in where ? where.parentId : where.id,
+          )
+          .execute()
+      ).map((r) => [r.id, r.name]),
+    )
+  const before = await names()
+  if (!(await write())) return false
+  const renamed = [...(await names())]
+    .filter(([id, name]) => before.has(id) && before.get(id) !== name)
+    .map(([id]) => id)
+  if (renamed.length === 0) return true
+  const ids = (
+    await trx
+      .selectFrom('prices')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('product_id', 'in', renamed)
+      .execute()
+  ).map((r) => r.id)
+  const at = nowIso()
+  for (const batch of chunks(ids)) {
+    await trx
+      .updateTable('prices')
+      .set({ updated_at: at })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', batch)
+      .execute()
+  }
+  await emitPrices(w, ids, 'updated')
+  return true
+}

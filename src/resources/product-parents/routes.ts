@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { ApiError } from '../../http/errors.ts'
 import { declareRoutes } from '../../kernel/routes.ts'
-import { syncPrices } from '../prices/sync.ts'
+import { syncPrices, touchingVariantPrices } from '../prices/sync.ts'
 import { emitVariantChanges, variantsShown, variantVersions } from '../products/events.ts'
 import { productParents } from './resource.ts'
 import {
@@ -83,7 +83,8 @@ export const productParentRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> =
       },
       write: async (w, id, patch) => {
         const before = await variantVersions(w.trx, w.workspaceId, { parentId: id })
-        if (!(await updateProductParent(w, id, patch))) return false
+        const updated = () => updateProductParent(w, id, patch)
+        if (!(await touchingVariantPrices(w, { parentId: id }, updated))) return false
         const recordPrices = await syncPrices(w, { productParentIds: [id] }, { productEvents: false })
         await emitVariantChanges(w, { parentId: id }, before)
         await recordPrices()

@@ -5,7 +5,7 @@ import { ApiError } from '../../http/errors.ts'
 import { errors } from '../../http/schemas.ts'
 import { declareRoutes, routeConfig } from '../../kernel/routes.ts'
 import type { WriteContext } from '../../kernel/write.ts'
-import { syncPrices } from '../prices/sync.ts'
+import { syncPrices, touchingVariantPrices } from '../prices/sync.ts'
 import { emitParentChange, parentVersion } from './events.ts'
 import { products } from './resource.ts'
 import {
@@ -164,7 +164,7 @@ export const productRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async
       write: async (w, id, patch) => {
         const parentId = await parentOf(w, id)
         const before = parentId === undefined ? undefined : await parentVersion(w, parentId)
-        if (!(await updateProduct(w, id, patch))) return false
+        if (!(await touchingVariantPrices(w, { id }, () => updateProduct(w, id, patch)))) return false
         // The parent shows its default variant's reference.
         if (parentId !== undefined) await emitParentChange(w, parentId, before)
         return true
