@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { declareRoutes } from '../../kernel/routes.ts'
+import { priceCsvRoutes } from './csv-routes.ts'
 import { prices } from './resource.ts'
 import { Price } from './schema.ts'
 import { findPrice } from './store.ts'
@@ -19,4 +20,5 @@ export const priceRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
         'enriched data: its pricebook, currency, default tax and billing frequency by name.',
     },
   })
+  await app.register(priceCsvRoutes, { db })
 }
