@@ -333,7 +333,7 @@ export interface RouteCase {
 /**
  * The request of a route given the owner's sample of each resource (see makeSamples): its `:id` is the
  * sample of its resource, a list asks for every record, a create sends the sample's intrusion body (which
- * names the owner's records) and a PATCH the sample's patch.
+ * names the owner's records), a PATCH the sample's patch, and a POST on a record its sample's action body.
  */
 export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteCase {
   const key = `${route.method} ${route.url}`
@@ -345,12 +345,17 @@ export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteC
   if (route.url.includes(':id')) {
     const id = ids[resource.name]
     if (!id) throw new Error(`${resource.name} has no sample: its by-id routes cannot be checked`)
-    const body = method === 'PATCH' || method === 'PUT' ? (resource.sample?.patch ?? {}) : undefined
+    const body =
+      method === 'PATCH' || method === 'PUT'
+        ? (resource.sample?.patch ?? {})
+        : method === 'POST'
+          ? resource.sample?.actions?.[route.url]
+          : undefined
     return { ...base, url: route.url.replace(':id', id), ...(body ? { body } : {}), intrusion: 404 }
   }
   if (method === 'GET') return { ...base, url: `${route.url}?limit=1000`, intrusion: 200 }
-  if (method === 'POST' && resource.sample) {
-    const { intrusion } = resource.sample
+  const intrusion = resource.sample?.intrusion
+  if (method === 'POST' && intrusion) {
     // Made afresh for each request that sends it, so that a field unique per workspace (a payment term's
     // api_name) can differ each time.
     return {
@@ -440,16 +445,22 @@ interface DocumentedEndpoint {
   response_examples: { rendering?: string; body: Record<string, unknown> }[]
 }
 
-const CATALOG_EXAMPLES = JSON.parse(
-  readFileSync(new URL('./fixtures/qwoty-catalog.json', import.meta.url), 'utf8'),
-) as { endpoints: DocumentedEndpoint[] }
+const EXAMPLES = ['qwoty-catalog.json', 'qwoty-prices.json'].flatMap(
+  (file) =>
+    (
+      JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')) as {
+        endpoints: DocumentedEndpoint[]
+      }
+    ).endpoints,
+)
 
 /**
- * A documented endpoint of Qwoty's catalog pages, as found (test/fixtures/qwoty-catalog.json): its example
- * request body, template and responses. Tests send and compare these, never a copy of them.
+ * A documented endpoint of Qwoty's catalog and price pages, as found (test/fixtures/qwoty-catalog.json,
+ * qwoty-prices.json): its example request body, template and responses. Tests send and compare these, never
+ * a copy of them.
  */
 export function documented(method: string, path: string): DocumentedEndpoint {
-  const found = CATALOG_EXAMPLES.endpoints.find((e) => e.method === method && e.path === path)
+  const found = EXAMPLES.find((e) => e.method === method && e.path === path)
   if (!found) throw new Error(`no documented example for ${method} ${path}`)
   return found
 }

@@ -91,11 +91,14 @@ export interface Resource {
     create(ctx: SampleContext): Promise<string>
     /**
      * A create body that another workspace's token sends with the owner's ids, and the status it gets:
-     * 400 when the body names the owner's records (they are unknown to it), 201 when it names none.
+     * 400 when the body names the owner's records (they are unknown to it), 201 when it names none. A
+     * resource without a create route (prices) has none.
      */
-    intrusion: { body(ids: Record<string, string>): object; status: 201 | 400 }
+    intrusion?: { body(ids: Record<string, string>): object; status: 201 | 400 }
     /** A valid PATCH body, when it has a PATCH. */
     patch?: object
+    /** A valid body of each POST on one record that takes one, by route (`/api/prices/:id/quote`). */
+    actions?: Record<string, object>
   }
 }
 

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely'
-import { decimalNumber, isSet } from '../../db/dialect.ts'
-import type { Database } from '../../db/types.ts'
+import type { Kysely, Selectable } from 'kysely'
+import { decimalNumber, flag, idEquals, isSet } from '../../db/dialect.ts'
+import type { Database, PriceTable } from '../../db/types.ts'
+import type { PriceSpec } from '../../domain/pricing.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { stamps, versioned } from '../../kernel/store.ts'
-import type { Price, Tier } from './schema.ts'
+import { DEFAULT_PRICE_LIMIT, type Price, type PriceListQuery, type Tier } from './schema.ts'
 
 /** Prices with what their object shows of their variant, pricebook, currency, tax and billing frequency. */
 export function selectPrices(db: Kysely<Database>) {
@@ -131,4 +132,88 @@ export async function findPrices(
     for (const row of rows) found.set(row.id, toPrice(row).value)
   }
   return found
+}
+
+/** A page of the workspace's prices, oldest first, with how many match: Qwoty's list (limit and offset). */
+export async function listPrices(
+  db: Kysely<Database>,
+  workspaceId: string,
+  query: PriceListQuery,
+): Promise<{ total: number; rows: Price[]; limit: number; offset: number }> {
+  const limit = query.limit ?? DEFAULT_PRICE_LIMIT
+  const offset = query.offset ?? 0
+  let base = selectPrices(db).where('t.workspace_id', '=', workspaceId)
+  if (query.pricebook_id !== undefined) base = base.where(idEquals('t.pricebook_id', query.pricebook_id))
+  if (query.product_variant_id !== undefined)
+    base = base.where(idEquals('t.product_id', query.product_variant_id))
+  if (query.product_id !== undefined) base = base.where(idEquals('v.product_parent_id', query.product_id))
+  if (query.currency !== undefined) {
+    const currency = query.currency
+    base = base.where((eb) =>
+      eb.or([eb('c.code', '=', currency.toUpperCase()), eb('c.api_name', '=', currency)]),
+    )
+  }
+  if (query.pricing_model === 'none') base = base.where('t.pricing_model', 'is', null)
+  else if (query.pricing_model !== undefined) base = base.where('t.pricing_model', '=', query.pricing_model)
+  if (query.is_active !== undefined) base = base.where('t.is_active', '=', flag(query.is_active))
+  const { n } = await base
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow()
+  const rows = await base.orderBy('t.created_at').orderBy('t.id').limit(limit).offset(offset).execute()
+  return { total: Number(n), rows: rows.map((row) => toPrice(row).value), limit, offset }
+}
+
+type StoredTier = { up_to: string | null; unit_amount: string | null; flat_amount: string | null }
+
+/** Stored tiers (JSON text of decimal strings) as the engine takes them. */
+export function storedTiers(text: string | null): StoredTier[] | null {
+  return text === null ? null : (JSON.parse(text) as StoredTier[])
+}
+
+/** The columns a price is priced from. */
+export type PricingColumns = Pick<
+  Selectable<PriceTable>,
+  | 'pricing_model'
+  | 'amount'
+  | 'volume_tiers'
+  | 'graduated_tiers'
+  | 'percent'
+  | 'price_percentage_type'
+  | 'percentage_product_ids'
+  | 'cost'
+  | 'cost_multiplier'
+>
+
+/**
+ * What the engine (domain/pricing.ts) prices a row with; undefined while the price is not filled in. A
+ * `products` percentage price is a percentage of the lines of its percentage_product_ids (variants).
+ */
+export function priceSpecOf(row: PricingColumns): PriceSpec | undefined {
+  const need = (value: string | null) => {
+    if (value === null) throw new Error(`price of model ${row.pricing_model} lacks a field it needs`)
+    return value
+  }
+  switch (row.pricing_model) {
+    case null:
+      return undefined
+    case 'flat':
+      return { model: 'flat', amount: need(row.amount) }
+    case 'volume':
+    case 'graduated': {
+      const tiers = storedTiers(row.pricing_model === 'volume' ? row.volume_tiers : row.graduated_tiers)
+      if (tiers === null) throw new Error(`${row.pricing_model} price without tiers`)
+      return { model: row.pricing_model, tiers }
+    }
+    case 'percentage':
+      return row.price_percentage_type === 'products'
+        ? {
+            model: 'percentage',
+            percent: need(row.percent),
+            of: JSON.parse(need(row.percentage_product_ids)) as string[],
+          }
+        : { model: 'percentage', percent: need(row.percent) }
+    case 'cost_plus':
+      return { model: 'cost_plus', cost: need(row.cost), cost_multiplier: need(row.cost_multiplier) }
+  }
 }

@@ -135,16 +135,18 @@ export const Product = Type.Object(
 export type Product = Type.Static<typeof Product>
 
 /** A group's fields as a write takes them: each optional. */
-function partial(fields: Record<string, TSchema>, description: string) {
+export function partial(fields: Record<string, TSchema>, description: string) {
   const props: Record<string, TSchema> = {}
   for (const [k, v] of Object.entries(fields)) props[k] = Type.Optional(v)
   return Type.Optional(Type.Object(props, { additionalProperties: false, description }))
 }
 
 /** The bracket keys of the groups: `"shipping[weight]"`, each the field it stands for. */
-function bracketKeys() {
+export function bracketKeys(
+  groups: Record<string, Record<string, TSchema>> = { ...GROUPS, settings: SETTINGS_WRITE },
+) {
   const props: Record<string, TSchema> = {}
-  for (const [group, fields] of Object.entries({ ...GROUPS, settings: SETTINGS_WRITE })) {
+  for (const [group, fields] of Object.entries(groups)) {
     for (const [field, schema] of Object.entries(fields as Record<string, TSchema>)) {
       props[`${group}[${field}]`] = Type.Optional({
         ...schema,
