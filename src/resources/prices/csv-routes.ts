@@ -8,9 +8,10 @@ import { errors, Success } from '../../http/schemas.ts'
 import { validatorCompiler } from '../../http/validation.ts'
 import { routeConfig } from '../../kernel/routes.ts'
 import { answerWrite } from '../../kernel/write.ts'
-import { CsvUpload, EXPORTED_TIERS, exportPrices, importPrices, type PriceFilters, spoolCsv } from './csv.ts'
+import { CsvUpload, EXPORTED_TIERS, exportPrices, importPrices, spoolCsv } from './csv.ts'
 import { prices } from './resource.ts'
 import { PriceListQuery } from './schema.ts'
+import type { PriceFilters } from './store.ts'
 
 // GET /api/prices/export and POST /api/prices/import: the price file of Qwoty's docs (see csv.ts). A plugin
 // of its own, so that its text/csv body parser serves these routes only.

@@ -10,7 +10,9 @@ import { api, buildTenant, buildToken, tempDir, useTestApp } from '../../../test
 import { run } from '../../cli.ts'
 import type { Db } from '../../db/connect.ts'
 import { nowIso } from '../../db/dialect.ts'
+import { runWrite } from '../../kernel/write.ts'
 import { priceColumns, spoolCsv } from './csv.ts'
+import { syncPrices } from './sync.ts'
 
 // The price file: GET /api/prices/export, POST /api/prices/import and `quoin prices export|import`.
 
@@ -721,5 +723,102 @@ describe('the price file', () => {
         stderr: "quoin: The header has no 'id' column: id is the only match key\n",
       })
     })
+  })
+})
+
+describe('the price file of a dynamic pricebook', () => {
+  const t = useTestApp()
+  let tenant: Tenant
+  const a = api(t, () => tenant.auth)
+  let base: string
+  let derived: string
+
+  const exported = async () => (await a.get('/api/prices/export')).body
+  const importing = (body: string) => a.call('POST', '/api/prices/import', body, { ...tenant.auth, ...CSV })
+  /** The file of `text` with `column` of the price `id` set to `value`. */
+  const edited = (text: string, ...edits: [string, string, string][]) => {
+    const rows = records(text)
+    for (const [id, column, value] of edits) rows.find((r) => r[0] === id)![rows[0]!.indexOf(column)] = value
+    return toCsv(rows)
+  }
+
+  before(async () => {
+    tenant = await buildTenant(t.db)
+    const product = await buildProduct(a, 'widget', 'one_off')
+    base = product.prices[0]!.id
+    const standard = await t.db.kysely
+      .selectFrom('pricebooks')
+      .select(['id', 'currency_id'])
+      .where('workspace_id', '=', tenant.workspaceId)
+      .executeTakeFirstOrThrow()
+    // A pricebook made directly (the pricebooks API is another resource's), its rows made as its writes do.
+    const partners = uuidv7()
+    const at = nowIso()
+    await t.db.kysely
+      .insertInto('pricebooks')
+      .values({
+        id: partners,
+        workspace_id: tenant.workspaceId,
+        name: 'Partners',
+        api_name: 'partners',
+        reference: null,
+        description: null,
+        status: 'active',
+        type: 'dynamic',
+        catalog_id: null,
+        currency_id: standard.currency_id,
+        base_pricebook_id: standard.id,
+        adjustment_percent: '-10',
+        rounding: 'minor_unit',
+        rounding_value: null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute()
+    await runWrite(t.db.kysely, tenant.workspaceId, (w) => syncPrices(w, { pricebookIds: [partners] }))
+    derived = (
+      await t.db.kysely
+        .selectFrom('prices')
+        .select('id')
+        .where('pricebook_id', '=', partners)
+        .executeTakeFirstOrThrow()
+    ).id
+    const res = await a.patch(`/api/prices/${base}`, { pricing_model: 'flat', amount: 100 })
+    assert.equal(res.statusCode, 200, res.body)
+  })
+
+  it('takes a file whose base price changed, its dynamic price following rather than conflicting', async () => {
+    const before = await exported()
+    assert.deepEqual(
+      rowsOf(before).map((r) => [r.id, r.pricebook_api_name, r.amount]),
+      [
+        [base, 'standard', '100'],
+        [derived, 'partners', '90.00'],
+      ],
+    )
+    const res = await importing(edited(before, [base, 'amount', '50'], [derived, 'identifiers[crm]', 'P-1']))
+    assert.equal(res.statusCode, 200, res.body)
+    assert.deepEqual(res.json().data, { rows: 2, updated: 2, unchanged: 0 })
+    assert.deepEqual(differences(before, await exported()).sort(), [
+      `${base} amount: 100 → 50`,
+      `${derived} amount: 90.00 → 45.00`,
+      `${derived} identifiers[crm]:  → P-1`,
+    ])
+    // The dynamic price's events: one as it followed its base, one for its own identifiers.
+    const events = (await a.get(`/api/events?record_id=${derived}&limit=1000`)).json().data
+    assert.deepEqual(
+      events.slice(-2).map((e: { type: string }) => e.type),
+      ['price.updated', 'price.updated'],
+    )
+  })
+
+  it("refuses a row that sets a dynamic price's pricing, naming the base it follows", async () => {
+    const before = await exported()
+    const res = await importing(edited(before, [derived, 'amount', '1']))
+    assert.equal(res.statusCode, 400, res.body)
+    const [row] = res.json().rows
+    assert.equal(row.line, 3)
+    assert.match(row.errors[0], new RegExp(`follows its base price \\(parent_price_id ${base}\\)`))
+    assert.equal(await exported(), before)
   })
 })

@@ -16,9 +16,9 @@ import { ApiError, type RowProblem } from '../../http/errors.ts'
 import { tidyText, validationError, validatorCompiler } from '../../http/validation.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { prices } from './resource.ts'
-import { type PriceListQuery, PricePatch, type TierIn } from './schema.ts'
+import { PricePatch, type TierIn } from './schema.ts'
 import { updatePrice } from './service.ts'
-import { type PriceRow, selectPrices, toPrice, wherePrices } from './store.ts'
+import { type PriceFilters, type PriceRow, selectFiltered, selectPrices, toPrice } from './store.ts'
 
 // Price import and export, as the CSV of Qwoty's docs (§3.8): one row per price, `id` its only match key.
 // Both stream: the export reads the prices a batch at a time (keyset), the import reads its file a row at a
@@ -72,18 +72,12 @@ export function priceColumns(tiers = EXPORTED_TIERS): string[] {
 
 // Export.
 
-export type PriceFilters = Omit<PriceListQuery, 'limit' | 'offset'>
-
 const EXPORT_BATCH = 1000
 
 function selectExport(db: Kysely<Database>, workspaceId: string, filters: PriceFilters) {
-  return wherePrices(
-    selectPrices(db)
-      .innerJoin('product_parents as pp', 'pp.id', 'v.product_parent_id')
-      .select('pp.recurrence_type')
-      .where('t.workspace_id', '=', workspaceId),
-    filters,
-  )
+  return selectFiltered(db, workspaceId, filters)
+    .innerJoin('product_parents as pp', 'pp.id', 'v.product_parent_id')
+    .select('pp.recurrence_type')
 }
 
 type ExportRow = Awaited<ReturnType<ReturnType<typeof selectExport>['execute']>>[number]
