@@ -563,6 +563,9 @@ describe('the price file', () => {
       const quote = await importing(`id,amount\n${widgetPrice},"1\n`)
       assert.equal(quote.statusCode, 400)
       assert.match(quote.json().error, /^The file is not valid CSV at line \d+: a quote is left open$/)
+      const inside = await importing(`id,amount\n${widgetPrice},1\nab"c,2\n`)
+      assert.equal(inside.statusCode, 400)
+      assert.match(inside.json().error, /^The file is not valid CSV at line 3: Invalid Opening Quote/)
       const latin1 = await a.call(
         'POST',
         '/api/prices/import',

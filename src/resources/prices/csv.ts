@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { parse } from 'csv-parse'
+import { CsvError, parse } from 'csv-parse'
 import { stringify } from 'csv-stringify'
 import { Decimal } from 'decimal.js'
 import { type Kysely, sql } from 'kysely'
@@ -625,16 +625,15 @@ const MAX_ROW_BYTES = 1 << 20
 
 /** csv-parse's refusal of the file, as the 400 that says where. */
 function syntaxError(err: unknown): unknown {
-  if (err instanceof ApiError) return err
-  const e = err as { code?: string; lines?: number; message?: string }
-  if (typeof e.code !== 'string' || !e.code.startsWith('CSV_')) return err
+  if (!(err instanceof CsvError)) return err
+  const e = err as CsvError & { lines?: number }
   const where = e.lines ? ` at line ${e.lines}` : ''
   const reason =
     e.code === 'CSV_MAX_RECORD_SIZE'
       ? `a row is longer than ${MAX_ROW_BYTES} characters (a quote left open?)`
       : e.code === 'CSV_QUOTE_NOT_CLOSED'
         ? 'a quote is left open'
-        : (e.message ?? e.code).replace(/ at line \d+.*$/, '')
+        : e.message.replace(/ at line \d+.*$/s, '')
   return fileError(`The file is not valid CSV${where}: ${reason}`)
 }
 
