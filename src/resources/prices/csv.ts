@@ -89,12 +89,7 @@ async function* exportBatches(db: Kysely<Database>, workspaceId: string, filters
     const last = after
     const rows = await selectExport(db, workspaceId, filters)
       .$if(last !== undefined, (q) =>
-        q.where((eb) =>
-          eb.or([
-            eb('t.created_at', '>', last!.at),
-            eb.and([eb('t.created_at', '=', last!.at), eb('t.id', '>', last!.id)]),
-          ]),
-        ),
+        q.where((eb) => eb(eb.refTuple('t.created_at', 't.id'), '>', eb.tuple(last!.at, last!.id))),
       )
       .orderBy('t.created_at')
       .orderBy('t.id')
@@ -539,7 +534,7 @@ async function applyBatch(state: ImportState, batch: ParsedRow[]): Promise<void>
             .execute()
         ).map((row) => [row.id, row] as const),
   )
-  const written: PriceRow[] = []
+  const written = new Set<PriceRow>()
   for (const row of batch) {
     const price = current.get(row.id)
     if (!price) {
@@ -554,7 +549,7 @@ async function applyBatch(state: ImportState, batch: ParsedRow[]): Promise<void>
       problems.push(...schemaProblems(patch).map(inColumns))
       if (problems.length === 0) {
         try {
-          if (await updatePrice(w, price.id, patch)) written.push(price)
+          if (await updatePrice(w, price.id, patch)) written.add(price)
           else problems.push("Column 'id' names no price of this workspace")
         } catch (err) {
           if (!(err instanceof ApiError) || err.status >= 500) throw err
@@ -563,27 +558,32 @@ async function applyBatch(state: ImportState, batch: ParsedRow[]): Promise<void>
       }
     }
     if (problems.length > 0) bad.push({ line: row.line, id: price.id, errors: problems })
-    else if (!written.includes(price)) result.unchanged++
+    else if (!written.has(price)) result.unchanged++
   }
   // Once a row is bad nothing is kept: what the written ones now hold matters no more.
-  if (bad.length > 0 || written.length === 0) return
-  const after = await selectPrices(w.trx)
-    .where('t.workspace_id', '=', w.workspaceId)
-    .where(
-      't.id',
-      'in',
-      written.map((p) => p.id),
-    )
-    .execute()
-  const before = new Map(written.map((p) => [p.id, p.version]))
-  for (const row of after) {
+  if (bad.length > 0 || written.size === 0) return
+  const after = new Map(
+    (
+      await selectPrices(w.trx)
+        .where('t.workspace_id', '=', w.workspaceId)
+        .where(
+          't.id',
+          'in',
+          [...written].map((p) => p.id),
+        )
+        .execute()
+    ).map((row) => [row.id, row] as const),
+  )
+  // In the order of the file, each as it now stands.
+  for (const price of written) {
+    const now = after.get(price.id)!
     // What updatePrice found equal to what the price held leaves its version, and records no event.
-    if (row.version === before.get(row.id)) {
+    if (now.version === price.version) {
       result.unchanged++
       continue
     }
     result.updated++
-    state.emit(prices, 'updated', row.id, toPrice(row).value)
+    state.emit(prices, 'updated', now.id, toPrice(now).value)
   }
 }
 
