@@ -202,7 +202,18 @@ export async function syncPrices(
     .filter((r) => isSet(r.is_active) && !desired.has(keyOf(r.pricebook_id, r.product_id, r.slot)))
     .map((r) => r.id)
 
-  for (const batch of chunks(inserts)) await trx.insertInto('prices').values(batch).execute()
+  // A concurrent write that made the same row first wins; this one leaves it be (and records nothing of it).
+  const inserted = new Set<string>()
+  for (const batch of chunks(inserts)) {
+    const rowsIn = await trx
+      .insertInto('prices')
+      .values(batch)
+      .onConflict((oc) => oc.columns(['pricebook_id', 'product_id', 'slot']).doNothing())
+      .returning('id')
+      .execute()
+    for (const r of rowsIn) inserted.add(r.id)
+  }
+  if (inserted.size < created.length) created.splice(0, created.length, ...created.filter((id) => inserted.has(id)))
   for (const [ids, active] of [
     [toActivate, true],
     [toDeactivate, false],
