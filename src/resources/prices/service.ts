@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js'
 import type { Kysely } from 'kysely'
-import { idEquals, isSet } from '../../db/dialect.ts'
+import { flag, idEquals, isSet } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
 import { minorUnitsOf } from '../../domain/currencies.ts'
 import { isUuid } from '../../domain/ids.ts'
@@ -59,7 +59,7 @@ function pricingColumns(patch: PricePatch): Columns {
     if (field === 'volume_tiers' || field === 'graduated_tiers')
       out[field] = tiersText(value as TierIn[] | null)
     else if (typeof value === 'number' && field !== 'period_duration') out[field] = exact(value).toFixed()
-    else if (typeof value === 'boolean') out[field] = value ? 1 : 0
+    else if (typeof value === 'boolean') out[field] = flag(value)
     else if (field === 'default_tax_id') out[field] = value === null ? null : (value as string).toLowerCase()
     else if (field === 'percentage_product_ids')
       out[field] = value === null ? null : JSON.stringify((value as string[]).map((id) => id.toLowerCase()))
