@@ -35,13 +35,29 @@ export interface CliIo {
   out: (text: string) => void
   /** Standard error: errors, usage and the first-run banner of `serve`. */
   err: (text: string) => void
+  /** Standard input: what `quoin prices import -` reads. */
+  input?: NodeJS.ReadableStream
+  /** Standard error is a terminal: progress bars are drawn there. */
+  tty?: boolean
 }
 
 const processIo = (): CliIo => ({
   env: process.env,
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  input: process.stdin,
+  tty: process.stderr.isTTY === true,
 })
+
+/** A progress bar on standard error when it is a terminal (never in a script's output); else undefined. */
+async function progressBar(io: CliIo, format: string) {
+  if (!io.tty) return undefined
+  const { default: progress } = await import('cli-progress')
+  return new progress.SingleBar(
+    { stream: process.stderr, format, hideCursor: true, clearOnComplete: true },
+    progress.Presets.shades_classic,
+  )
+}
 
 function buildCli(io: CliIo): Command {
   const out = (value: unknown) => io.out(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`)
@@ -251,6 +267,113 @@ function buildCli(io: CliIo): Command {
         out(
           `Purged ${describeCounts(records)} deleted before ${before.toISOString()}, and ${idempotency_keys} kept response(s) older than 24 hours`,
         )
+      }
+    })
+
+  /** A --workspace value as stored, or a usage error. */
+  const workspaceOf = (value: string) => {
+    if (!UUID.test(value)) throw new UsageError(`--workspace must be a UUID, got "${value}"`)
+    return value.toLowerCase()
+  }
+  const requireWorkspace = async (db: Db, workspaceId: string) => {
+    const { findWorkspace } = await import('./resources/workspaces/store.ts')
+    if (!(await findWorkspace(db.kysely, workspaceId)))
+      throw new UsageError(`workspace ${workspaceId} not found`)
+  }
+
+  const prices = program
+    .command('prices')
+    .description("import and export a workspace's prices as CSV (the file of GET /api/prices/export)")
+  prices
+    .command('export')
+    .description("write a workspace's prices as CSV, oldest first")
+    .argument('<file>', 'the file to write; - for standard output')
+    .requiredOption('--workspace <id>', 'workspace id')
+    .option('--json', 'print {"file", "rows"} (on standard error when the file is standard output)')
+    .action(async (file: string, opts: { workspace: string; json?: boolean }) => {
+      const workspaceId = workspaceOf(opts.workspace)
+      const [{ exportPrices, exportSize }, { createWriteStream }, { pipeline }] = await Promise.all([
+        import('./resources/prices/csv.ts'),
+        import('node:fs'),
+        import('node:stream/promises'),
+      ])
+      const rows = await withDb(async (db) => {
+        await requireWorkspace(db, workspaceId)
+        const bar = await progressBar(io, '{bar} {percentage}% | {value}/{total} prices')
+        bar?.start((await exportSize(db.kysely, workspaceId, {})).prices, 0)
+        let written = 0
+        const csv = await exportPrices(db.kysely, workspaceId, {}, () => {
+          written++
+          bar?.increment()
+        })
+        try {
+          if (file === '-') for await (const chunk of csv) io.out(String(chunk))
+          else await pipeline(csv, createWriteStream(file))
+        } finally {
+          bar?.stop()
+        }
+        return written
+      })
+      const summary = opts.json ? JSON.stringify({ file, rows }) : `Exported ${rows} price(s) to ${file}`
+      if (file === '-') io.err(`${summary}\n`)
+      else out(summary)
+    })
+
+  prices
+    .command('import')
+    .description(
+      'apply a price CSV to a workspace, all or nothing: a file with a bad row changes nothing, and every bad row is printed',
+    )
+    .argument('<file>', 'the file to read; - for standard input')
+    .requiredOption('--workspace <id>', 'workspace id')
+    .option('--json', 'print {"file", "rows", "updated", "unchanged"}, or {"error", "rows": [bad rows]}')
+    .action(async (file: string, opts: { workspace: string; json?: boolean }) => {
+      const workspaceId = workspaceOf(opts.workspace)
+      const [{ importPrices, InvalidRows, spoolCsv }, { runWrite }, { ApiError }, fs, { Readable }] =
+        await Promise.all([
+          import('./resources/prices/csv.ts'),
+          import('./kernel/write.ts'),
+          import('./http/errors.ts'),
+          import('node:fs'),
+          import('node:stream'),
+        ])
+      // Standard input is read once: it goes to a temporary file, which the write may read again.
+      const upload = file === '-' ? await spoolCsv(Readable.from(io.input ?? process.stdin)) : undefined
+      try {
+        let size: number
+        try {
+          size = upload ? upload.bytes : fs.statSync(file).size
+        } catch (err) {
+          throw new UsageError(`cannot read ${file}: ${(err as Error).message}`)
+        }
+        const open = () => (upload ? upload.open() : fs.createReadStream(file))
+        const result = await withDb(async (db) => {
+          await requireWorkspace(db, workspaceId)
+          const bar = await progressBar(io, '{bar} {percentage}% | {rows} rows')
+          bar?.start(size, 0, { rows: 0 })
+          try {
+            return await runWrite(db.kysely, workspaceId, (w) =>
+              importPrices(w, open, ({ bytes, rows }) => bar?.update(bytes, { rows })),
+            )
+          } finally {
+            bar?.stop()
+          }
+        })
+        out(
+          opts.json
+            ? { file, ...result }
+            : `Imported ${file}: ${result.rows} row(s), ${result.updated} price(s) updated, ${result.unchanged} unchanged`,
+        )
+      } catch (err) {
+        if (err instanceof InvalidRows && opts.json) out({ error: err.message, rows: err.rows })
+        if (err instanceof ApiError) {
+          throw new UsageError(
+            [err.message, ...(err.details ?? []).filter((d) => d !== err.message)].join('\n  '),
+          )
+        }
+        throw err
+      } finally {
+        await upload?.remove()
       }
     })
 

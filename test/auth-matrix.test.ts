@@ -4,6 +4,7 @@ import { ALL_SCOPES, generateSecret, hasScope, type Scope } from '../src/domain/
 import {
   buildTenant,
   buildToken,
+  caseHeaders,
   type Headers,
   makeSamples,
   type RouteCase,
@@ -53,7 +54,12 @@ describe('authentication and scopes, on every route that needs a token', () => {
   let untouched: Awaited<ReturnType<typeof snapshotWorkspace>>
 
   const send = (c: RouteCase, headers: Headers) =>
-    t.app.inject({ method: c.method, url: c.url, headers, ...(c.body ? { payload: c.body } : {}) })
+    t.app.inject({
+      method: c.method,
+      url: c.url,
+      headers: caseHeaders(c, headers),
+      ...(c.body ? { payload: c.body } : {}),
+    })
 
   /** Sends every case with `headers` and checks the 401 it gets, challenge included. */
   const assertAllUnauthorized = async (headers: Headers, expected: object) => {

@@ -322,7 +322,9 @@ export interface RouteCase {
   route: string
   method: Method
   url: string
-  body?: object
+  /** JSON, or text of `contentType`. */
+  body?: object | string
+  contentType?: string
   /** The scope the route needs. */
   scope: Scope
   resource: string
@@ -333,7 +335,8 @@ export interface RouteCase {
 /**
  * The request of a route given the owner's sample of each resource (see makeSamples): its `:id` is the
  * sample of its resource, a list asks for every record, a create sends the sample's intrusion body (which
- * names the owner's records), a PATCH the sample's patch, and a POST on a record its sample's action body.
+ * names the owner's records), a PATCH the sample's patch, a POST on a record its sample's action body, and
+ * any other route the request its sample gives it (an export, a file import).
  */
 export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteCase {
   const key = `${route.method} ${route.url}`
@@ -342,6 +345,17 @@ export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteC
   if (!route.scope) throw new Error(`${key} needs no token`)
   const method = route.method as Method
   const base = { route: key, method, scope: route.scope as Scope, resource: resource.name }
+  const request = resource.sample?.requests?.[key]
+  if (request) {
+    const { body, contentType, intrusion } = request
+    return {
+      ...base,
+      url: route.url,
+      ...(body ? { body: body(ids) } : {}),
+      ...(contentType ? { contentType } : {}),
+      intrusion,
+    }
+  }
   if (route.url.includes(':id')) {
     const id = ids[resource.name]
     if (!id) throw new Error(`${resource.name} has no sample: its by-id routes cannot be checked`)
@@ -368,6 +382,11 @@ export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteC
     }
   }
   throw new Error(`${key}: no request can be derived; give its resource a sample`)
+}
+
+/** The headers of a route case's request: `auth`, and the media type of a body that is not JSON. */
+export function caseHeaders(c: RouteCase, auth: Headers): Headers {
+  return c.contentType ? { ...auth, 'content-type': c.contentType } : auth
 }
 
 /** The case of every route of the app that needs a token, in the order the app registered them. */
@@ -424,7 +443,12 @@ export async function snapshotWorkspace(
   for (const c of routeCases(t.app, ids)) {
     if (c.method !== 'GET') continue
     const res = await t.app.inject({ method: 'GET', url: c.url, headers: owner.auth })
-    answers[c.route] = { status: res.statusCode, etag: res.headers.etag, body: withoutPassing(res.json()) }
+    const json = String(res.headers['content-type']).startsWith('application/json')
+    answers[c.route] = {
+      status: res.statusCode,
+      etag: res.headers.etag,
+      body: json ? withoutPassing(res.json()) : res.body,
+    }
   }
   const rows: Record<string, unknown> = {}
   for (const [table, column] of Object.entries(WORKSPACE_COLUMN)) {

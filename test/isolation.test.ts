@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test'
 import { RESOURCES } from '../src/resources/index.ts'
 import {
   buildTenant,
+  caseHeaders,
   makeSamples,
   type RouteCase,
   routeCases,
@@ -59,7 +60,7 @@ describe('workspace isolation', () => {
       const res = await t.app.inject({
         method: c.method,
         url: c.url,
-        headers: intruder.auth,
+        headers: caseHeaders(c, intruder.auth),
         ...(c.body ? { payload: c.body } : {}),
       })
       const label = `${c.route} ${JSON.stringify(c.body ?? null)}`

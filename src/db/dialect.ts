@@ -105,3 +105,10 @@ export function isSet(value: boolean | number): boolean {
 export function decimalNumber(value: string | null): number | null {
   return value === null ? null : Number(value)
 }
+
+/** The length of the JSON array a text column holds (null for null). */
+export function jsonArrayLength(db: Kysely<Database>, column: string) {
+  return isPostgres(db)
+    ? sql<number | null>`json_array_length(${sql.ref(column)}::json)`
+    : sql<number | null>`json_array_length(${sql.ref(column)})`
+}

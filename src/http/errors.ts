@@ -34,10 +34,19 @@ export function statusOf(code: ErrorCode): number {
   return STATUS[code]
 }
 
+/** One bad row of a file a request sent (a CSV import): its line in the file, its id, and what is wrong. */
+export interface RowProblem {
+  line: number
+  id: string | null
+  errors: string[]
+}
+
 export class ApiError extends Error {
   readonly code: ErrorCode
   readonly details: string[] | undefined
   readonly headers: Record<string, string> | undefined
+  /** The bad rows of a file, when the error is about one: sent as `rows` beside `details`. */
+  rows: RowProblem[] | undefined
 
   constructor(code: ErrorCode, message: string, details?: string[], headers?: Record<string, string>) {
     super(message)
@@ -65,11 +74,13 @@ export interface ErrorBody {
   error: string
   code: ErrorCode
   details?: string[]
+  rows?: RowProblem[]
   request_id?: string
 }
 
 export function errorBody(err: ApiError): ErrorBody {
   const body: ErrorBody = { success: false, error: err.message, code: err.code }
   if (err.details && err.details.length > 0) body.details = err.details
+  if (err.rows) body.rows = err.rows
   return body
 }

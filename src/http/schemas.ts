@@ -25,6 +25,18 @@ export const ErrorResponse = Type.Object(
     details: Type.Optional(
       Type.Array(Type.String(), { description: 'Every problem found, such as each invalid field' }),
     ),
+    rows: Type.Optional(
+      Type.Array(
+        Type.Object({
+          line: Type.Integer({ description: 'Its line in the file, the header being line 1' }),
+          id: Nullable(Type.String({ description: 'The id it names; null when that names no record' })),
+          errors: Type.Array(Type.String()),
+        }),
+        {
+          description: 'Given when a file is refused (a CSV import): each bad row and what is wrong with it',
+        },
+      ),
+    ),
     request_id: Type.Optional(
       Type.String({ description: 'Given on internal errors, to quote when reporting them' }),
     ),

@@ -99,7 +99,18 @@ export interface Resource {
     patch?: object
     /** A valid body of each POST on one record that takes one, by route (`/api/prices/:id/quote`). */
     actions?: Record<string, object>
+    /** The requests of its routes that are neither of the above, by route (`POST /api/prices/import`). */
+    requests?: Record<string, SampleRequest>
   }
+}
+
+/** A request of a route that is no list, create, PATCH or action: an export, a file import. */
+export interface SampleRequest {
+  /** Its body, given the samples' ids: text of `contentType`, else JSON. */
+  body?(ids: Record<string, string>): string | object
+  contentType?: string
+  /** What another workspace's token gets with the owner's ids. */
+  intrusion: number
 }
 
 /** The scope a resource is read and written under (its permissions key). */

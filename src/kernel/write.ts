@@ -28,6 +28,11 @@ export interface WriteContext {
   afterCommit(fn: () => void): void
   /** Records `<group>.<action>` for the record `id`, as it now stands (`data`), in this transaction. */
   emit(resource: Resource, action: string, id: string, data: unknown): void
+  /**
+   * Records the events emitted so far now, in this transaction, rather than at its end: a write of many
+   * records (an import) calls it now and then so that the events it has not recorded stay few.
+   */
+  flushEvents(): Promise<void>
 }
 
 /** What a write answers: its status (200 by default), its body, and the version of the record it shows. */
@@ -93,6 +98,7 @@ export async function runWrite<T>(
           actor,
           afterCommit: (fn) => committed.push(fn),
           emit: (resource, action, id, data) => events.push({ resource, action, id, data }),
+          flushEvents: () => recordEvents(trx, workspaceId, events.splice(0)),
         })
         await recordEvents(trx, workspaceId, events)
         return result
@@ -225,22 +231,26 @@ async function recordEvents(
   workspaceId: string,
   events: PendingEvent[],
 ): Promise<void> {
-  if (events.length === 0) return
   const at = nowIso()
-  await trx
-    .insertInto('events')
-    .values(
-      events.map((e) => {
-        if (!e.resource.event) throw new Error(`${e.resource.name} has no event group`)
-        return {
-          id: uuidv7(),
-          workspace_id: workspaceId,
-          type: `${e.resource.event}.${e.action}`,
-          record_id: e.id,
-          created_at: at,
-          data: JSON.stringify(e.data),
-        }
-      }),
-    )
-    .execute()
+  // In slices: one insert of a large write's events would pass PostgreSQL's 65,535 parameters.
+  for (let i = 0; i < events.length; i += EVENT_SLICE) {
+    await trx
+      .insertInto('events')
+      .values(
+        events.slice(i, i + EVENT_SLICE).map((e) => {
+          if (!e.resource.event) throw new Error(`${e.resource.name} has no event group`)
+          return {
+            id: uuidv7(),
+            workspace_id: workspaceId,
+            type: `${e.resource.event}.${e.action}`,
+            record_id: e.id,
+            created_at: at,
+            data: JSON.stringify(e.data),
+          }
+        }),
+      )
+      .execute()
+  }
 }
+
+const EVENT_SLICE = 1000

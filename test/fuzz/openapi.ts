@@ -44,6 +44,8 @@ export interface Operation {
   queryParams: Parameter[]
   headerParams: Parameter[]
   body: Schema | undefined
+  /** The media type of a body that is not JSON (a CSV import), which no schema describes. */
+  rawBody: string | undefined
   bodyRequired: boolean
   responses: Record<string, ResponseObject>
 }
@@ -76,7 +78,8 @@ export function authenticatedOperations(doc: OpenApiDocument): Operation[] {
         params.set(`${named.in}:${named.name}`, named)
       }
       const all = [...params.values()]
-      const body = op.requestBody?.content?.['application/json']?.schema
+      const content = op.requestBody?.content ?? {}
+      const body = content['application/json']?.schema
       out.push({
         key: `${method.toUpperCase()} ${path}`,
         method: method.toUpperCase(),
@@ -86,6 +89,7 @@ export function authenticatedOperations(doc: OpenApiDocument): Operation[] {
         queryParams: all.filter((p) => p.in === 'query'),
         headerParams: all.filter((p) => p.in === 'header'),
         body,
+        rawBody: body ? undefined : Object.keys(content)[0],
         bodyRequired: op.requestBody?.required ?? false,
         responses: op.responses ?? {},
       })

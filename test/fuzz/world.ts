@@ -157,7 +157,14 @@ export function requestArbitraries(op: Operation, pools: Pools, resolve: Resolve
     )
     .map((pairs) => Object.fromEntries(pairs) as Record<string, string>)
 
+  // A CSV body (an import keyed by id): a row naming a record of the pool, now and then followed by junk.
+  const csv = (contentType: string) =>
+    fc
+      .tuple(idFrom(pools, op.resource ?? ''), fc.option(fc.string({ maxLength: 30 }), { freq: 3 }))
+      .map(([id, junk]): Body => ({ raw: `id\n${id}\n${junk ?? ''}`, contentType }))
+
   const body = (keys: Keys): fc.Arbitrary<Body | undefined> => {
+    if (op.rawBody === 'text/csv') return csv(op.rawBody)
     if (!op.body) return fc.constant(undefined)
     const json = arbitraryFor(op.body, options(keys)).map((v): Body => ({ json: v }))
     return op.bodyRequired || keys !== 'some' ? json : fc.option(json, { nil: undefined, freq: 5 })

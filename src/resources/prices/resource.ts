@@ -26,5 +26,14 @@ export const prices = defineResource({
     },
     patch: { amount: 12.5 },
     actions: { '/api/prices/:id/quote': { quantity: 3 } },
+    requests: {
+      'GET /api/prices/export': { intrusion: 200 },
+      // The sample's row as it stands: the owner's import changes nothing; another workspace's names no price.
+      'POST /api/prices/import': {
+        body: (ids) => `id,pricing_model\n${ids.prices},flat\n`,
+        contentType: 'text/csv',
+        intrusion: 400,
+      },
+    },
   },
 })

@@ -4,6 +4,7 @@ import type { Database } from '../../db/types.ts'
 import { errors, IdParams, Success } from '../../http/schemas.ts'
 import { declareRoutes, routeConfig, sendDigested } from '../../kernel/routes.ts'
 import { folded } from '../products/store.ts'
+import { priceCsvRoutes } from './csv-routes.ts'
 import { prices } from './resource.ts'
 import {
   DEFAULT_PRICE_LIMIT,
@@ -117,4 +118,6 @@ export const priceRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
       return sendDigested(request, reply, quote)
     },
   )
+
+  await app.register(priceCsvRoutes, { db })
 }

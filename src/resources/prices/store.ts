@@ -148,6 +148,20 @@ export async function listPrices(
 ): Promise<{ total: number; rows: Price[]; limit: number; offset: number }> {
   const limit = query.limit ?? DEFAULT_PRICE_LIMIT
   const offset = query.offset ?? 0
+  const base = selectFiltered(db, workspaceId, query)
+  const { n } = await base
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow()
+  const rows = await base.orderBy('t.created_at').orderBy('t.id').limit(limit).offset(offset).execute()
+  return { total: Number(n), rows: rows.map((row) => toPrice(row).value), limit, offset }
+}
+
+/** The list's filters: every query parameter of the list but its page. */
+export type PriceFilters = Omit<PriceListQuery, 'limit' | 'offset'>
+
+/** The workspace's prices the filters keep (the list's, the CSV export's). */
+export function selectFiltered(db: Kysely<Database>, workspaceId: string, query: PriceFilters) {
   let base = selectPrices(db).where('t.workspace_id', '=', workspaceId)
   if (query.pricebook_id !== undefined) base = base.where(idEquals('t.pricebook_id', query.pricebook_id))
   if (query.product_variant_id !== undefined)
@@ -162,12 +176,7 @@ export async function listPrices(
   if (query.pricing_model === 'none') base = base.where('t.pricing_model', 'is', null)
   else if (query.pricing_model !== undefined) base = base.where('t.pricing_model', '=', query.pricing_model)
   if (query.is_active !== undefined) base = base.where('t.is_active', '=', flag(query.is_active))
-  const { n } = await base
-    .clearSelect()
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow()
-  const rows = await base.orderBy('t.created_at').orderBy('t.id').limit(limit).offset(offset).execute()
-  return { total: Number(n), rows: rows.map((row) => toPrice(row).value), limit, offset }
+  return base
 }
 
 type StoredTier = { up_to: string | null; unit_amount: string | null; flat_amount: string | null }
