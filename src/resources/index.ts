@@ -6,6 +6,7 @@ import { contacts } from './contacts/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
 import { paymentTerms } from './payment-terms/resource.ts'
+import { pricebooks } from './pricebooks/resource.ts'
 import { productParents } from './product-parents/resource.ts'
 import { products } from './products/resource.ts'
 import { segments } from './segments/resource.ts'
@@ -28,6 +29,7 @@ export const RESOURCES: readonly Resource[] = [
   categories,
   productParents,
   products,
+  pricebooks,
   tokens,
   events,
 ]
