@@ -1,5 +1,5 @@
-// The load generator: autocannon against BENCH_URL, GET /api/customers/{random seeded id} with the
-// bearer token; a 2 s warm-up, then BENCH_DURATION seconds measured. Prints one JSON line.
+// The load generator: autocannon against BENCH_URL, GET BENCH_PATH{random seeded id} (/api/customers/ by
+// default) with the bearer token; a 2 s warm-up, then BENCH_DURATION seconds measured. Prints one JSON line.
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { stopWithParent } from './child.ts'
@@ -19,6 +19,7 @@ if (!BENCH_URL || !BENCH_TOKEN || !BENCH_IDS_FILE) {
   throw new Error('bench/load.ts needs BENCH_URL, BENCH_TOKEN and BENCH_IDS_FILE')
 }
 const duration = Number(process.env.BENCH_DURATION ?? 10)
+const path = process.env.BENCH_PATH ?? '/api/customers/'
 const ids = JSON.parse(readFileSync(BENCH_IDS_FILE, 'utf8')) as string[]
 
 function attack(seconds: number) {
@@ -31,7 +32,7 @@ function attack(seconds: number) {
     requests: [
       {
         setupRequest(req) {
-          req.path = `/api/customers/${ids[Math.floor(Math.random() * ids.length)]}`
+          req.path = `${path}${ids[Math.floor(Math.random() * ids.length)]}`
           return req
         },
       },

@@ -10,7 +10,7 @@ import { connect } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import type { LoadResult } from './load.ts'
 import { type Pin, peakRssMb, runAutocannon, startServer, stop, stopAll } from './processes.ts'
-import { type BenchDatabase, createBenchDatabase, exportCustomers, seed } from './seed.ts'
+import { type BenchDatabase, createBenchDatabase, exportCustomers, seed, seedPrices } from './seed.ts'
 import { runWrk, which, writeWrkScript } from './wrk.ts'
 
 const CONNECTIONS = 50
@@ -40,7 +40,8 @@ interface Row {
   /** One result per round. */
   rounds: LoadResult[]
   peakRssMb: number | undefined
-  sample: { status: number; body: unknown }
+  /** What it answers for the first customer: undefined for a row that reads something else. */
+  sample: { status: number; body: unknown } | undefined
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'quoin-bench-'))
@@ -86,6 +87,7 @@ function choosePins(): { server?: Pin; load?: Pin; why: string } {
 
 async function main(): Promise<void> {
   const customerCount = positive('BENCH_CUSTOMERS', 10_000, true)
+  const priceCount = positive('BENCH_PRICES', 2_000, true)
   const duration = positive('BENCH_DURATION', 10, false)
   const rounds = positive('BENCH_ROUNDS', 1, true)
   const postgresUrl = process.env.BENCH_DATABASE_URL || undefined
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
   database = await createBenchDatabase(tmp, postgresUrl)
   const dialect = database.dialect
   console.log(
-    `Quoin bench: GET /api/customers/{id}, ${customerCount} customers on ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ` +
+    `Quoin bench: GET /api/customers/{id} (and Quoin's GET /api/prices/{id}), ${customerCount} customers on ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ` +
       `${CONNECTIONS} connections, 2 s warm-up then ${duration} s measured, ${rounds} round${rounds > 1 ? 's' : ''}`,
   )
   console.log(
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
 
   const db = connect(database.url)
   let tenant: Awaited<ReturnType<typeof seed>>
+  let priceIds: string[] = []
   try {
     await migrateToLatest(db.kysely)
     const started = performance.now()
@@ -125,13 +128,30 @@ async function main(): Promise<void> {
     writeFileSync(join(tmp, 'customers.json'), JSON.stringify(customers))
     writeFileSync(join(tmp, 'ids.json'), JSON.stringify(tenant.ids))
     console.log(`Exported them through findCustomer for the baseline in ${seconds(exported)} s`)
+    const priced = performance.now()
+    priceIds = await seedPrices(db, tenant.workspaceId, priceCount)
+    writeFileSync(join(tmp, 'price-ids.json'), JSON.stringify(priceIds))
+    console.log(`Seeded ${priceCount} products with a filled-in price each in ${seconds(priced)} s`)
   } finally {
     await db.close()
   }
 
-  const script = wrk && writeWrkScript(tmp, tenant.ids, tenant.secret)
-  const load = (url: string, seconds: number): Promise<LoadResult> =>
-    wrk && script
+  // The customer read, which every server answers, and the price read, which only Quoin does.
+  const targets = {
+    customers: { path: '/api/customers/', ids: tenant.ids, file: 'ids.json' },
+    prices: { path: '/api/prices/', ids: priceIds, file: 'price-ids.json' },
+  }
+  const scripts = {
+    customers: wrk && writeWrkScript(tmp, tenant.ids, tenant.secret),
+    prices: wrk && writeWrkScript(tmp, priceIds, tenant.secret, targets.prices.path),
+  }
+  const load = (
+    url: string,
+    seconds: number,
+    what: keyof typeof targets = 'customers',
+  ): Promise<LoadResult> => {
+    const script = scripts[what]
+    return wrk && script
       ? runWrk({
           wrk,
           taskset: pins.load?.taskset,
@@ -146,11 +166,13 @@ async function main(): Promise<void> {
             ...process.env,
             BENCH_URL: url,
             BENCH_TOKEN: tenant.secret,
-            BENCH_IDS_FILE: join(tmp, 'ids.json'),
+            BENCH_IDS_FILE: join(tmp, targets[what].file),
+            BENCH_PATH: targets[what].path,
             BENCH_DURATION: String(seconds),
           },
           pins.load,
         )
+  }
 
   const memoryEnv = {
     ...process.env,
@@ -185,6 +207,17 @@ async function main(): Promise<void> {
       row: { name: server.name, rounds: [], peakRssMb: undefined, sample },
     })
   }
+  const quoin = started[0]!
+  const priceRes = await fetch(`${quoin.url}/api/prices/${priceIds[0]}`, {
+    headers: { authorization: `Bearer ${tenant.secret}` },
+  })
+  if (priceRes.status !== 200) throw new Error(`GET /api/prices/{id} answered ${priceRes.status}`)
+  const priceRow: Row = {
+    name: 'quoin GET /api/prices/{id}',
+    rounds: [],
+    peakRssMb: undefined,
+    sample: undefined,
+  }
   for (let round = 1; round <= rounds; round++) {
     for (const s of started) {
       if (interrupted) return
@@ -192,13 +225,18 @@ async function main(): Promise<void> {
       await load(s.url, 2)
       if (interrupted) return
       s.row.rounds.push(await load(s.url, duration))
+      if (s !== quoin) continue
+      console.log(`${rounds > 1 ? `round ${round}: ` : ''}${priceRow.name}: warming up, then measuring`)
+      await load(s.url, 2, 'prices')
+      if (interrupted) return
+      priceRow.rounds.push(await load(s.url, duration, 'prices'))
     }
   }
   for (const s of started) {
     s.row.peakRssMb = peakRssMb(s.child.pid)
     await stop(s.child)
   }
-  const rows = started.map((s) => s.row)
+  const rows = [quoin.row, priceRow, ...started.slice(1).map((s) => s.row)]
   report(rows, rows.at(-1)!, TARGETS[dialect])
 }
 
@@ -277,7 +315,7 @@ function report(rows: Row[], baseline: Row, targets: { ratio: number; p99Ratio: 
   }
 
   for (const r of rows) {
-    if (isDeepStrictEqual(r.sample, baseline.sample)) continue
+    if (r.sample === undefined || isDeepStrictEqual(r.sample, baseline.sample)) continue
     console.log(`\n!!! The baseline does not answer what ${r.name} answers for the same customer:`)
     console.log(`    ${r.name}: ${JSON.stringify(r.sample)}`)
     console.log(`    baseline: ${JSON.stringify(baseline.sample)}`)

@@ -1,5 +1,6 @@
 // The bench's database: a fresh SQLite file, or a fresh PostgreSQL schema, filled with one workspace,
-// an all-scopes token and N customers, each with 2 tax ids, 2 contacts and 1 address.
+// an all-scopes token and N customers, each with 2 tax ids, 2 contacts and 1 address, and M products with
+// their filled-in prices.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { Insertable } from 'kysely'
@@ -7,8 +8,10 @@ import pg from 'pg'
 import { v7 as uuidv7 } from 'uuid'
 import type { Db } from '../src/db/connect.ts'
 import type { Database } from '../src/db/types.ts'
+import { runWrite } from '../src/kernel/write.ts'
 import type { Customer } from '../src/resources/customers/schema.ts'
 import { findCustomer } from '../src/resources/customers/store.ts'
+import { syncPrices } from '../src/resources/prices/sync.ts'
 import { createToken } from '../src/resources/tokens/store.ts'
 import { createWorkspace } from '../src/resources/workspaces/store.ts'
 
@@ -147,4 +150,115 @@ export async function exportCustomers(db: Db, workspaceId: string, ids: string[]
     }
   }
   return out
+}
+
+/**
+ * Adds `count` one-off products to the Standard catalog, lets Quoin make their rows in the Standard
+ * pricebook, and fills each as the docs' example (flat 99.99, cost 50, floor 80, VAT 20%); returns the
+ * price ids.
+ */
+export async function seedPrices(db: Db, workspaceId: string, count: number): Promise<string[]> {
+  const k = db.kysely
+  const catalog = await k
+    .selectFrom('catalogs')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('api_name', '=', 'standard')
+    .executeTakeFirstOrThrow()
+  const tax = await k
+    .selectFrom('taxes')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow()
+  const start = Date.parse('2026-02-01T00:00:00.000Z')
+  for (let from = 0; from < count; from += BATCH) {
+    const parents: Insertable<Database['product_parents']>[] = []
+    const links: Insertable<Database['product_parent_catalogs']>[] = []
+    const variants: Insertable<Database['products']>[] = []
+    for (let i = from; i < Math.min(from + BATCH, count); i++) {
+      const at = new Date(start + i * 1000).toISOString()
+      const parent = uuidv7()
+      parents.push({
+        id: parent,
+        workspace_id: workspaceId,
+        name: `Widget ${i}`,
+        api_name: `widget_${i}`,
+        recurrence_type: 'one_off',
+        description: null,
+        id_crm: null,
+        id_erp: null,
+        id_accounting: null,
+        created_by: null,
+        updated_by: null,
+        created_at: at,
+        updated_at: at,
+      })
+      links.push({
+        workspace_id: workspaceId,
+        product_parent_id: parent,
+        catalog_id: catalog.id,
+        position: 0,
+      })
+      variants.push({
+        id: uuidv7(),
+        workspace_id: workspaceId,
+        product_parent_id: parent,
+        name: `Widget ${i}`,
+        api_name: `widget_${i}`,
+        reference: `WID-${i}`,
+        description: null,
+        description_inherit_from_product: 1,
+        primary_image_inherit_from_product: 1,
+        primary_image_id: null,
+        is_active: 1,
+        is_default: 1,
+        position: 0,
+        product_type: null,
+        language_id: null,
+        unit_of_measure: null,
+        weight: null,
+        weight_unit: null,
+        height: null,
+        length: null,
+        width: null,
+        length_unit: null,
+        country_of_origin: null,
+        harmonized_system_code: null,
+        sku: null,
+        ledger_account: null,
+        id_crm: null,
+        id_erp: null,
+        id_accounting: null,
+        created_by: null,
+        updated_by: null,
+        created_at: at,
+        updated_at: at,
+      })
+    }
+    await k.transaction().execute(async (trx) => {
+      await trx.insertInto('product_parents').values(parents).execute()
+      await trx.insertInto('product_parent_catalogs').values(links).execute()
+      await trx.insertInto('products').values(variants).execute()
+    })
+  }
+  await runWrite(k, workspaceId, (w) => syncPrices(w))
+  await k
+    .updateTable('prices')
+    .set({
+      pricing_model: 'flat',
+      amount: '99.99',
+      cost: '50',
+      floor_price: '80',
+      default_tax_id: tax.id,
+      id_crm: 'crm_price_001',
+    })
+    .where('workspace_id', '=', workspaceId)
+    .execute()
+  const rows = await k
+    .selectFrom('prices')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('id')
+    .execute()
+  return rows.map((r) => r.id)
 }

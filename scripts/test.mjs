@@ -3,8 +3,9 @@
 // Tests run the sources (through tsx), except those that start bin/quoin.js as a process, which runs dist/:
 // so dist/ is built first, from the sources under test, also when only some files run.
 //
-// --test-timeout bounds each test: a deadline for a hang, not a measure of speed. 120 s is far more than
-// any test needs on a busy two-core machine.
+// --test-timeout bounds each test, and each file as a whole: a deadline for a hang, not a measure of speed.
+// 300 s is far more than any file needs on a busy two-core machine (the fuzz suite, the longest, takes
+// under a minute of CPU).
 import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -40,7 +41,7 @@ for (const pass of passes) {
       'tsx',
       '--test',
       '--test-concurrency=2',
-      '--test-timeout=120000',
+      '--test-timeout=300000',
       '--test-reporter=spec',
       ...pass.files,
     ],

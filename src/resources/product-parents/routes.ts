@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { ApiError } from '../../http/errors.ts'
 import { declareRoutes } from '../../kernel/routes.ts'
+import { syncPrices } from '../prices/sync.ts'
 import { emitVariantChanges, variantsShown, variantVersions } from '../products/events.ts'
 import { productParents } from './resource.ts'
 import {
@@ -56,7 +57,9 @@ export const productParentRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> =
       body: ProductParentCreate,
       write: async (w, body) => {
         const id = await createProductParent(w, body)
+        const recordPrices = await syncPrices(w, { productParentIds: [id] }, { productEvents: false })
         await emitVariantChanges(w, { parentId: id }, new Map())
+        await recordPrices()
         return id
       },
     },
@@ -81,7 +84,9 @@ export const productParentRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> =
       write: async (w, id, patch) => {
         const before = await variantVersions(w.trx, w.workspaceId, { parentId: id })
         if (!(await updateProductParent(w, id, patch))) return false
+        const recordPrices = await syncPrices(w, { productParentIds: [id] }, { productEvents: false })
         await emitVariantChanges(w, { parentId: id }, before)
+        await recordPrices()
         return true
       },
     },
@@ -94,7 +99,9 @@ export const productParentRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> =
       write: async (w, id) => {
         const shown = await variantsShown(w, id)
         if (!(await deleteProductParent(w, id))) return false
+        const recordPrices = await syncPrices(w, { productParentIds: [id] }, { productEvents: false })
         await emitVariantChanges(w, { parentId: id }, new Map([...shown.keys()].map((v) => [v, 0])), shown)
+        await recordPrices()
         return true
       },
     },

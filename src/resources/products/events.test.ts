@@ -23,7 +23,7 @@ describe('events of the records a catalog write changes besides its own', () => 
   }
   const last = async () => (await since()).at(-1)?.id
 
-  it('a parent created with options records each variant, then itself', async () => {
+  it('a parent created with options records each variant, then itself, then the prices the Standard pricebook gains', async () => {
     const mark = await last()
     const res = await a.post('/api/product-parents', {
       api_name: 'consulting',
@@ -34,11 +34,11 @@ describe('events of the records a catalog write changes besides its own', () => 
     assert.equal(res.statusCode, 201, res.body)
     const parent = res.json().data
     const events = await since(mark)
-    assert.deepEqual(events.map((e) => e.type).sort(), [
-      'product.created',
-      'product.created',
-      'product_parent.created',
-    ])
+    // Recurring: a price per variant and billing frequency (monthly, quarterly, yearly), after the products.
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['product.created', 'product.created', ...Array(6).fill('price.created'), 'product_parent.created'],
+    )
     assert.deepEqual(
       events
         .filter((e) => e.type === 'product.created')
@@ -95,6 +95,7 @@ describe('events of the records a catalog write changes besides its own', () => 
     ).json().data
     let events = await since(mark)
     assert.deepEqual(events.map((e) => `${e.type} ${e.record_id}`).sort(), [
+      `price.created ${product.prices[0].id}`,
       `product.created ${product.id}`,
       `product_parent.created ${product.product_parent_id}`,
     ])

@@ -141,7 +141,16 @@ describe('POST /api/products', () => {
     assert.deepEqual(data.identifiers, { crm: 'crm_123', accounting: 'acc_789', erp: 'erp_456' })
     assert.deepEqual(data.accounting, { ledger_account: '4010' })
     assert.deepEqual(data.options, [])
-    assert.deepEqual(data.prices, [])
+    // Its price row in the workspace's Standard pricebook, made with it, empty until filled in.
+    const standard = await t.db.kysely
+      .selectFrom('pricebooks')
+      .select('id')
+      .where('workspace_id', '=', tenant.workspaceId)
+      .where('api_name', '=', 'standard')
+      .executeTakeFirstOrThrow()
+    assert.deepEqual(data.prices, [
+      { id: data.prices[0]?.id, pricebook_id: standard.id, pricebook_api_name: 'standard' },
+    ])
     assert.equal(data.parent_primary_image_id, null)
     assert.equal(data.created_by, tenant.id)
     assert.equal(data.updated_by, tenant.id)
@@ -167,7 +176,7 @@ describe('POST /api/products', () => {
     assert.equal(nested.statusCode, 201, nested.body)
     const n = comparable(nested.json().data)
     const b = comparable(bracket)
-    for (const key of ['workspace_id', 'catalog_ids', 'created_by', 'updated_by']) {
+    for (const key of ['workspace_id', 'catalog_ids', 'prices', 'created_by', 'updated_by']) {
       delete n[key]
       delete b[key]
     }

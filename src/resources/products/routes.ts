@@ -5,6 +5,7 @@ import { ApiError } from '../../http/errors.ts'
 import { errors } from '../../http/schemas.ts'
 import { declareRoutes, routeConfig } from '../../kernel/routes.ts'
 import type { WriteContext } from '../../kernel/write.ts'
+import { syncPrices } from '../prices/sync.ts'
 import { emitParentChange, parentVersion } from './events.ts'
 import { products } from './resource.ts'
 import {
@@ -123,7 +124,11 @@ export const productRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async
       write: async (w, body) => {
         const id = await createProduct(w, body)
         const parentId = await parentOf(w, id)
-        if (parentId !== undefined) await emitParentChange(w, parentId, undefined)
+        if (parentId !== undefined) {
+          const recordPrices = await syncPrices(w, { productParentIds: [parentId] }, { productEvents: false })
+          await emitParentChange(w, parentId, undefined)
+          await recordPrices()
+        }
         return id
       },
     },

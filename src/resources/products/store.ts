@@ -131,6 +131,22 @@ async function toProducts(db: Kysely<Database>, workspaceId: string, rows: Varia
         .execute()),
     )
   }
+  const priceRows: { product_id: string; id: string; pricebook_id: string; pricebook_api_name: string }[] = []
+  for (const part of chunks(ids)) {
+    priceRows.push(
+      ...(await db
+        .selectFrom('prices as pr')
+        .innerJoin('pricebooks as pb', 'pb.id', 'pr.pricebook_id')
+        .select(['pr.product_id', 'pr.id', 'pr.pricebook_id', 'pb.api_name as pricebook_api_name'])
+        .where('pr.workspace_id', '=', workspaceId)
+        .where('pr.product_id', 'in', part)
+        .where('pr.is_active', '=', flag(true))
+        .orderBy('pr.created_at')
+        .orderBy('pr.id')
+        .execute()),
+    )
+  }
+  const pricesOf = groupBy(priceRows, (p) => p.product_id)
   const catalogs = await catalogsOf(db, workspaceId, parentIds)
   const categoriesOf = groupBy(categories, (c) => c.product_id)
   const optionsOf = groupBy(options, (o) => o.product_id)
@@ -174,7 +190,7 @@ async function toProducts(db: Kysely<Database>, workspaceId: string, rows: Varia
       primary_image_id: row.primary_image_id,
       parent_primary_image_id: null,
       options: (optionsOf.get(row.id) ?? []).map(({ product_id: _, ...o }) => o),
-      prices: [],
+      prices: (pricesOf.get(row.id) ?? []).map(({ product_id: _, ...p }) => p),
       created_at: toWireTime(row.created_at),
       updated_at: toWireTime(row.updated_at),
       created_by: row.created_by,
