@@ -456,7 +456,7 @@ describe('POST /api/pricebooks', () => {
     const cases: [object, string][] = [
       [{ adjustment_percent: -100 }, "Field 'adjustment_percent' must be > -100"],
       [{ adjustment_percent: 1000.5 }, "Field 'adjustment_percent' must be <= 1000"],
-      [{ adjustment_percent: 1.23456 }, "Field 'adjustment_percent' must have at most 4 decimals"],
+      [{ adjustment_percent: 1.23456 }, "Field 'adjustment_percent' has at most 4 decimals"],
       [
         { adjustment_percent: 1, rounding: 'step' },
         "Field 'rounding_value' is required for rounding 'step': a step above 0, such as 0.05 or 5",
@@ -914,5 +914,142 @@ describe('deleting a catalog or a segment a pricebook uses', () => {
     await a.del(`/api/customers/${customer.json().data.id}`)
     await a.patch(`/api/pricebooks/${book.id}`, { segment_ids: [] })
     assert.equal((await a.del(`/api/segments/${segment.id}`)).statusCode, 200)
+  })
+})
+
+describe('the prices of a pricebook', () => {
+  const t = useTestApp()
+  let tenant: Tenant
+  const a = api(t, () => tenant.auth)
+
+  before(async () => {
+    tenant = await buildTenant(t.db)
+  })
+
+  /** The price rows of a pricebook, by variant and billing frequency. */
+  const rowsOf = (pricebookId: string) =>
+    t.db.kysely
+      .selectFrom('prices')
+      .select([
+        'id',
+        'product_id',
+        'billing_frequency_id',
+        'parent_price_id',
+        'is_active',
+        'amount',
+        'version',
+      ])
+      .where('pricebook_id', '=', pricebookId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+  const activeOf = async (pricebookId: string) =>
+    (await rowsOf(pricebookId)).filter((r) => r.is_active === 1 || (r.is_active as unknown) === true)
+
+  /** A product parent in `catalogId`; its variant ids. */
+  const product = async (apiName: string, catalogId: string, recurrence = 'one_off') => {
+    const res = await a.post('/api/product-parents', {
+      api_name: apiName,
+      recurrence_type: recurrence,
+      name: apiName,
+      catalog_ids: [catalogId],
+    })
+    assert.equal(res.statusCode, 201, res.body)
+    return res.json().data.product_ids as string[]
+  }
+
+  it('makes a price for each variant of its catalog, one per billing frequency of a recurring one', async () => {
+    const catalog = (await a.post('/api/catalogs', { name: 'Priced here' })).json().data
+    const [widget] = await product('widget', catalog.id)
+    const [plan] = await product('plan', catalog.id, 'recurring')
+    await product('elsewhere', (await defaults(a)).catalog.id)
+    const book = (await a.post('/api/pricebooks', { name: 'Here', catalog_id: catalog.id })).json().data
+    const rows = await activeOf(book.id)
+    assert.deepEqual(
+      rows.map((r) => r.product_id),
+      [widget, plan, plan, plan],
+    )
+    assert.equal(rows[0]!.billing_frequency_id, null)
+    assert.equal(new Set(rows.slice(1).map((r) => r.billing_frequency_id)).size, 3)
+    assert.ok(rows.every((r) => r.amount === null))
+    const listed = (await a.get(`/api/products/${widget}`)).json().data.prices
+    assert.deepEqual(listed, [{ id: rows[0]!.id, pricebook_id: book.id, pricebook_api_name: 'here' }])
+  })
+
+  it("gives a dynamic pricebook a price following each of its base's, through its rule", async () => {
+    const catalog = (await a.post('/api/catalogs', { name: 'Ruled' })).json().data
+    await product('ruled_widget', catalog.id)
+    const base = (await a.post('/api/pricebooks', { name: 'Ruled base', catalog_id: catalog.id })).json().data
+    const [baseRow] = await activeOf(base.id)
+    await t.db.kysely
+      .updateTable('prices')
+      .set({ pricing_model: 'flat', amount: '100' })
+      .where('id', '=', baseRow!.id)
+      .execute()
+    const partners = (
+      await a.post('/api/pricebooks', {
+        name: 'Ruled partners',
+        type: 'dynamic',
+        base_pricebook_id: base.id,
+        adjustment_percent: -10,
+        rounding: 'ending',
+        rounding_value: 0.99,
+      })
+    ).json().data
+    const [row] = await activeOf(partners.id)
+    assert.equal(row!.parent_price_id, baseRow!.id)
+    assert.equal(Number(row!.amount), 89.99)
+    const patched = await a.patch(`/api/pricebooks/${partners.id}`, { adjustment_percent: -20 })
+    assert.equal(patched.statusCode, 200, patched.body)
+    assert.equal(Number((await activeOf(partners.id))[0]!.amount), 79.99)
+    await a.patch(`/api/pricebooks/${partners.id}`, { rounding: 'step', rounding_value: 5 })
+    assert.equal(Number((await activeOf(partners.id))[0]!.amount), 80)
+  })
+
+  it('moves its prices (and those of its dynamic pricebooks) to the variants of a new catalog', async () => {
+    const first = (await a.post('/api/catalogs', { name: 'First market' })).json().data
+    const second = (await a.post('/api/catalogs', { name: 'Second market' })).json().data
+    const [old] = await product('first_widget', first.id)
+    const [next] = await product('second_widget', second.id)
+    const book = (await a.post('/api/pricebooks', { name: 'Moving', catalog_id: first.id })).json().data
+    const derived = (
+      await a.post('/api/pricebooks', {
+        name: 'Moving derived',
+        type: 'dynamic',
+        base_pricebook_id: book.id,
+        adjustment_percent: 5,
+      })
+    ).json().data
+    assert.deepEqual(
+      (await activeOf(derived.id)).map((r) => r.product_id),
+      [old],
+    )
+    await a.patch(`/api/pricebooks/${book.id}`, { catalog_id: second.id })
+    for (const id of [book.id, derived.id]) {
+      assert.deepEqual(
+        (await activeOf(id)).map((r) => r.product_id),
+        [next],
+      )
+      assert.equal((await rowsOf(id)).length, 2, 'the old price is deactivated, not deleted')
+    }
+  })
+
+  it('moves its prices when renamed, and the variants it prices when deleted', async () => {
+    const catalog = (await a.post('/api/catalogs', { name: 'Short' })).json().data
+    const [variant] = await product('short_widget', catalog.id)
+    const book = (await a.post('/api/pricebooks', { name: 'Brief', catalog_id: catalog.id })).json().data
+    const [before] = await rowsOf(book.id)
+    const productBefore = await a.get(`/api/products/${variant}`)
+    await a.patch(`/api/pricebooks/${book.id}`, { name: 'Brief 2', api_name: 'brief_2' })
+    const [after] = await rowsOf(book.id)
+    assert.ok(Number(after!.version) > Number(before!.version), 'the price shows the new name')
+    const renamed = await a.get(`/api/products/${variant}`)
+    assert.notEqual(renamed.headers.etag, productBefore.headers.etag)
+    assert.equal(renamed.json().data.prices[0].pricebook_api_name, 'brief_2')
+    assert.equal((await a.del(`/api/pricebooks/${book.id}`)).statusCode, 200)
+    assert.deepEqual(await rowsOf(book.id), [])
+    const gone = await a.get(`/api/products/${variant}`)
+    assert.notEqual(gone.headers.etag, renamed.headers.etag)
+    assert.deepEqual(gone.json().data.prices, [])
   })
 })

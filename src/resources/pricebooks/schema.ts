@@ -1,12 +1,11 @@
 import Type from 'typebox'
+import { ROUNDINGS, type Rounding } from '../../domain/pricebook-rules.ts'
 import { PageParams } from '../../http/pagination.ts'
 import { ReadOnly } from '../../http/read-only.ts'
 import { ApiName, Nullable, Ref, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
 
 export const PRICEBOOK_STATUSES = ['active', 'inactive'] as const
 export const PRICEBOOK_TYPES = ['fixed', 'dynamic'] as const
-export const ROUNDINGS = ['minor_unit', 'step', 'ending'] as const
-export type Rounding = (typeof ROUNDINGS)[number]
 
 /** At most this many segments per pricebook. */
 export const MAX_SEGMENTS = 100

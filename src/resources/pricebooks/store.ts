@@ -5,6 +5,7 @@ import { decimalNumber, flag, idEquals, isForeignKeyViolation, nowIso } from '..
 import type { Database, PricebookTable } from '../../db/types.ts'
 import { firstFree, slugify } from '../../domain/api-names.ts'
 import { isUuid } from '../../domain/ids.ts'
+import { type Rounding, ruleProblems } from '../../domain/pricebook-rules.ts'
 import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import { refuseIfUsed } from '../../kernel/references.ts'
@@ -12,9 +13,13 @@ import type { Versioned } from '../../kernel/resource.ts'
 import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import { alreadyUsed, holderOf as findHolder, isUniqueViolation } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
+import { prices } from '../prices/resource.ts'
+import { findPrices } from '../prices/store.ts'
 import { refreshDerived, syncPrices } from '../prices/sync.ts'
+import { products } from '../products/resource.ts'
+import { findProducts } from '../products/store.ts'
 import { pricebooks } from './resource.ts'
-import type { Pricebook, PricebookCreate, PricebookListQuery, PricebookPatch, Rounding } from './schema.ts'
+import type { Pricebook, PricebookCreate, PricebookListQuery, PricebookPatch } from './schema.ts'
 
 type PricebookRow = Selectable<PricebookTable> & { currency_code: string }
 
@@ -281,33 +286,6 @@ interface RuleInput {
 
 const RULE_FIELDS = ['adjustment_percent', 'rounding', 'rounding_value'] as const
 
-/** What is wrong with a rule as given, each naming its field; [] when it holds. */
-function ruleProblems(rule: RuleInput): string[] {
-  const problems: string[] = []
-  const pct = rule.adjustment_percent
-  if (pct === undefined || pct === null) {
-    problems.push("Field 'adjustment_percent' is required for a dynamic pricebook")
-  } else if (pct <= -100 || pct > 1000) {
-    problems.push("Field 'adjustment_percent' must be above -100 and at most 1000")
-  } else if (new Decimal(String(pct)).decimalPlaces() > 4) {
-    problems.push("Field 'adjustment_percent' must have at most 4 decimals")
-  }
-  const rounding = rule.rounding ?? 'minor_unit'
-  const value = rule.rounding_value
-  if (rounding === 'minor_unit' && value !== undefined && value !== null) {
-    problems.push("Field 'rounding_value' is only for the 'step' and 'ending' roundings")
-  }
-  if (rounding === 'step' && !(typeof value === 'number' && value > 0)) {
-    problems.push("Field 'rounding_value' is required for rounding 'step': a step above 0, such as 0.05 or 5")
-  }
-  if (rounding === 'ending' && !(typeof value === 'number' && value >= 0 && value < 1)) {
-    problems.push(
-      "Field 'rounding_value' is required for rounding 'ending': an ending from 0 to below 1, such as 0.99",
-    )
-  }
-  return problems
-}
-
 /** A decimal as stored: exactly the number sent ("-10", "0.99"), without exponent. */
 function stored(value: number | null | undefined): string | null {
   return value === undefined || value === null ? null : new Decimal(String(value)).toFixed()
@@ -570,18 +548,71 @@ export async function updatePricebook(w: WriteContext, id: string, patch: Priceb
       updateLive(trx, 'pricebooks', workspaceId, id, set, { softDeleted: false, touch: segmentsChanged }),
     )
   }
-  if (catalogChanged) {
-    // Its dynamic pricebooks use its catalog: their prices follow too.
-    const derived = await trx
-      .selectFrom('pricebooks')
+  // Its dynamic pricebooks use its catalog: syncPrices takes their prices along.
+  if (catalogChanged) await syncPrices(w, { pricebookIds: [id] })
+  if (ruleChanged) await refreshDerived(w, { pricebookIds: [id] })
+  const renamed = patch.name !== undefined && patch.name !== current.name
+  const apiNameChanged = explicit !== undefined && explicit !== current.api_name
+  if (renamed || apiNameChanged) await movePrices(w, id)
+  if (apiNameChanged) await moveProducts(w, await pricedProducts(w, id))
+  return true
+}
+
+// A price shows its pricebook's name and api_name, a product the api_name of each pricebook it has a price
+// in: when they change, or the pricebook goes, those records move too (version, so their ETags; event).
+
+const BATCH = 500
+
+/** The variants with an active price in the pricebook. */
+async function pricedProducts({ trx, workspaceId }: WriteContext, pricebookId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('prices')
+    .select('product_id')
+    .distinct()
+    .where('workspace_id', '=', workspaceId)
+    .where('pricebook_id', '=', pricebookId)
+    .where('is_active', '=', flag(true))
+    .execute()
+  return rows.map((r) => r.product_id)
+}
+
+async function moveProducts(w: WriteContext, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  const at = nowIso()
+  for (let i = 0; i < ids.length; i += BATCH) {
+    await w.trx
+      .updateTable('products')
+      .set({ updated_at: at })
+      .where('workspace_id', '=', w.workspaceId)
+      .where('id', 'in', ids.slice(i, i + BATCH))
+      .where('deleted_at', 'is', null)
+      .execute()
+  }
+  for (const [id, value] of await findProducts(w.trx, w.workspaceId, ids))
+    w.emit(products, 'updated', id, value)
+}
+
+async function movePrices(w: WriteContext, pricebookId: string): Promise<void> {
+  const { trx, workspaceId } = w
+  const ids = (
+    await trx
+      .selectFrom('prices')
       .select('id')
       .where('workspace_id', '=', workspaceId)
-      .where('base_pricebook_id', '=', id)
+      .where('pricebook_id', '=', pricebookId)
+      .orderBy('created_at')
+      .orderBy('id')
       .execute()
-    await syncPrices(w, { pricebookIds: [id, ...derived.map((d) => d.id)] })
-  }
-  if (ruleChanged) await refreshDerived(w, { pricebookIds: [id] })
-  return true
+  ).map((r) => r.id)
+  if (ids.length === 0) return
+  await trx
+    .updateTable('prices')
+    .set({ updated_at: nowIso() })
+    .where('workspace_id', '=', workspaceId)
+    .where('pricebook_id', '=', pricebookId)
+    .execute()
+  const shown = await findPrices(trx, workspaceId, ids)
+  for (const id of ids) w.emit(prices, 'updated', id, shown.get(id))
 }
 
 const ADVICE = [
@@ -589,10 +620,17 @@ const ADVICE = [
   'delete the dynamic pricebooks based on it first',
 ] as const
 
-/** Deletes the pricebook for good, with its prices, unless dynamic pricebooks are based on it (409). */
-export async function deletePricebook({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
+/**
+ * Deletes the pricebook for good, with its prices (the foreign key cascades), unless dynamic pricebooks are
+ * based on it (409). The variants it priced no longer list those prices: they move.
+ */
+export async function deletePricebook(w: WriteContext, id: string): Promise<boolean> {
+  const { trx, workspaceId } = w
   // The kernel locked the pricebook's row (PostgreSQL): a dynamic pricebook created on it meanwhile waits
   // for this transaction (its foreign key check), and the count below sees every one committed.
   await refuseIfUsed(trx, workspaceId, pricebooks, id, ADVICE)
-  return deleteRecord(trx, 'pricebooks', workspaceId, id)
+  const priced = await pricedProducts(w, id)
+  if (!(await deleteRecord(trx, 'pricebooks', workspaceId, id))) return false
+  await moveProducts(w, priced)
+  return true
 }

@@ -213,7 +213,8 @@ export async function syncPrices(
       .execute()
     for (const r of rowsIn) inserted.add(r.id)
   }
-  if (inserted.size < created.length) created.splice(0, created.length, ...created.filter((id) => inserted.has(id)))
+  if (inserted.size < created.length)
+    created.splice(0, created.length, ...created.filter((id) => inserted.has(id)))
   for (const [ids, active] of [
     [toActivate, true],
     [toDeactivate, false],
