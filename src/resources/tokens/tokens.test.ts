@@ -17,6 +17,7 @@ const PERMISSION_KEYS = [
   'segments',
   'payment_terms',
   'catalog',
+  'pricing',
   'tokens',
   'events',
 ]
@@ -27,6 +28,7 @@ const NONE = {
   segments: 'none',
   payment_terms: 'none',
   catalog: 'none',
+  pricing: 'none',
   tokens: 'none',
   events: 'none',
 }
@@ -37,6 +39,7 @@ const ALL_WRITE = {
   segments: 'write',
   payment_terms: 'write',
   catalog: 'write',
+  pricing: 'write',
   tokens: 'write',
   events: 'read',
 }
@@ -47,6 +50,7 @@ const RESOURCES_WRITE: Scope[] = [
   'segments:write',
   'payment_terms:write',
   'catalog:write',
+  'pricing:write',
   'tokens:write',
   'events:read',
 ]
