@@ -31,7 +31,15 @@ export function isUniqueViolation(err: unknown, table?: string, column?: string)
 /** The record of `table` (live, and other than `except`) whose `column` holds `value`: its id and name. */
 export async function holderOf(
   trx: Kysely<Database>,
-  table: 'payment_terms' | 'catalogs' | 'product_parents' | 'products' | 'pricebooks',
+  table:
+    | 'payment_terms'
+    | 'catalogs'
+    | 'product_parents'
+    | 'products'
+    | 'currencies'
+    | 'taxes'
+    | 'billing_frequencies'
+    | 'pricebooks',
   workspaceId: string,
   column: string,
   value: string,

@@ -1,8 +1,10 @@
 import type { Resource } from '../kernel/resource.ts'
 import { addresses } from './addresses/resource.ts'
+import { billingFrequencies } from './billing-frequencies/resource.ts'
 import { catalogs } from './catalogs/resource.ts'
 import { categories } from './categories/resource.ts'
 import { contacts } from './contacts/resource.ts'
+import { currencies } from './currencies/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
 import { paymentTerms } from './payment-terms/resource.ts'
@@ -10,6 +12,7 @@ import { pricebooks } from './pricebooks/resource.ts'
 import { productParents } from './product-parents/resource.ts'
 import { products } from './products/resource.ts'
 import { segments } from './segments/resource.ts'
+import { taxes } from './taxes/resource.ts'
 import { tokens } from './tokens/resource.ts'
 
 /**
@@ -29,6 +32,9 @@ export const RESOURCES: readonly Resource[] = [
   categories,
   productParents,
   products,
+  currencies,
+  taxes,
+  billingFrequencies,
   pricebooks,
   tokens,
   events,

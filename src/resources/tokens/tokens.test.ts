@@ -8,7 +8,7 @@ import { findToken, touchTokens } from './store.ts'
 
 const KEYS = ['id', 'name', 'scopes', 'permissions', 'last4', 'expires_at', 'created_at', 'last_used_at']
 const CREATED_KEYS = ['id', 'name', 'token', ...KEYS.slice(2)]
-// In the order of the resources, one key per scope (the catalog's four resources share `catalog`), then
+// In the order of the resources, one key per scope (the catalog's four resources share `catalog`, the pricing resources `pricing`), then
 // Quoin's events (read only: '*' reads them).
 const PERMISSION_KEYS = [
   'customers',
