@@ -14,9 +14,10 @@ export interface Reference {
   noun: readonly [string, string]
   /**
    * When the referencing rows are not records themselves (a link table), the live record they belong to:
-   * its table and the link's column naming it. Rows of a soft-deleted record do not count.
+   * its table and the link's column naming it. Rows of a soft-deleted record do not count; `softDeleted:
+   * false` says the owner is deleted for good instead (a pricebook), so every row counts.
    */
-  through?: { table: keyof Database & string; column: string }
+  through?: { table: keyof Database & string; column: string; softDeleted?: boolean }
   /** The referencing table is soft-deleted: its deleted rows do not count. */
   softDeleted?: boolean
 }
@@ -34,9 +35,10 @@ async function countUses(
     let query: RawBuilder<{ n: number | string }>
     if (ref.through) {
       const owner = sql.table(ref.through.table)
+      const live = ref.through.softDeleted === false ? sql`` : sql` and o.deleted_at is null`
       query = sql<{ n: number | string }>`select count(distinct r.${sql.ref(ref.through.column)}) as n
         from ${t} r join ${owner} o on o.id = r.${sql.ref(ref.through.column)}
-        where r.workspace_id = ${workspaceId} and r.${sql.ref(ref.column)} = ${id} and o.deleted_at is null`
+        where r.workspace_id = ${workspaceId} and r.${sql.ref(ref.column)} = ${id}${live}`
     } else {
       const live = ref.softDeleted ? sql` and deleted_at is null` : sql``
       query = sql<{ n: number | string }>`select count(*) as n from ${t}
@@ -64,21 +66,44 @@ export async function usesOf(
   return described(await countUses(trx, workspaceId, references, id))
 }
 
+/** How many records of each kind use the one being deleted, kinds without any left out. */
+export type Uses = readonly { ref: Reference; n: number }[]
+
 /**
  * Throws the 409 of a deletion refused because live records name the record: "Catalog is used by 3
- * products: …", with `advice` saying what to do instead: one sentence, or one for one user and one for
- * several ("move it" / "move them").
+ * products: …", with `advice` saying what to do instead: one sentence, one for one user and one for
+ * several ("move it" / "move them"), or one made from the uses (when kinds of users need different advice).
  */
 export async function refuseIfUsed(
   trx: Kysely<Database>,
   workspaceId: string,
   what: { noun: string; usedBy?: readonly Reference[] },
   id: string,
-  advice: string | readonly [one: string, many: string],
+  advice: string | readonly [one: string, many: string] | ((uses: Uses) => string),
 ): Promise<void> {
   const counts = await countUses(trx, workspaceId, what.usedBy ?? [], id)
   if (counts.length === 0) return
   const total = counts.reduce((sum, c) => sum + c.n, 0)
-  const said = typeof advice === 'string' ? advice : advice[total === 1 ? 0 : 1]
+  const said =
+    typeof advice === 'function'
+      ? advice(counts)
+      : typeof advice === 'string'
+        ? advice
+        : advice[total === 1 ? 0 : 1]
   throw new ApiError('conflict', `${what.noun} is used by ${described(counts)}: ${said}`)
+}
+
+/**
+ * Advice that depends on who uses the record: the sentence for one user or several of the one kind found
+ * (by its table), or `mixed` when several kinds are.
+ */
+export function adviceByKind(
+  byTable: Partial<Record<string, readonly [one: string, many: string]>>,
+  mixed: string,
+): (uses: Uses) => string {
+  return (uses) => {
+    const only = uses.length === 1 ? uses[0] : undefined
+    const pair = only && byTable[only.ref.table]
+    return only && pair ? pair[only.n === 1 ? 0 : 1] : mixed
+  }
 }

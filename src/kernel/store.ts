@@ -58,7 +58,14 @@ export async function updateLive(
 /** Deletes one record of the workspace for good (its own rows go by cascade); false when there is none. */
 export async function deleteRecord(
   trx: Kysely<Database>,
-  table: 'segments' | 'payment_terms' | 'catalogs' | 'categories' | 'taxes' | 'billing_frequencies',
+  table:
+    | 'segments'
+    | 'payment_terms'
+    | 'catalogs'
+    | 'categories'
+    | 'taxes'
+    | 'billing_frequencies'
+    | 'pricebooks',
   workspaceId: string,
   id: string,
 ): Promise<boolean> {

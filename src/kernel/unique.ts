@@ -38,7 +38,8 @@ export async function holderOf(
     | 'products'
     | 'currencies'
     | 'taxes'
-    | 'billing_frequencies',
+    | 'billing_frequencies'
+    | 'pricebooks',
   workspaceId: string,
   column: string,
   value: string,

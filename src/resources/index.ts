@@ -8,6 +8,7 @@ import { currencies } from './currencies/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
 import { paymentTerms } from './payment-terms/resource.ts'
+import { pricebooks } from './pricebooks/resource.ts'
 import { prices } from './prices/resource.ts'
 import { productParents } from './product-parents/resource.ts'
 import { products } from './products/resource.ts'
@@ -35,6 +36,7 @@ export const RESOURCES: readonly Resource[] = [
   currencies,
   taxes,
   billingFrequencies,
+  pricebooks,
   prices,
   tokens,
   events,

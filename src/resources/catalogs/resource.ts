@@ -16,6 +16,7 @@ export const catalogs = defineResource({
       noun: ['product', 'products'],
       through: { table: 'product_parents', column: 'product_parent_id' },
     },
+    { table: 'pricebooks', column: 'catalog_id', noun: ['pricebook', 'pricebooks'] },
   ],
   routes: async () => (await import('./routes.ts')).catalogRoutes,
   sample: {

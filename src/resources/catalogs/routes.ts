@@ -53,7 +53,8 @@ export const catalogRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async
       summary: 'Delete a catalog',
       description:
         'Deletes the catalog for good. Refused with 409 while live products (product parents) belong to ' +
-        'it: take it out of their `catalog_ids` first. Deleted product parents that still name it lose it, ' +
+        'it (take it out of their `catalog_ids` first) or fixed pricebooks use it (move them to another ' +
+        'catalog first). Deleted product parents that still name it lose it, ' +
         "and come back without it if restored. Qwoty documents no delete of catalogs; this endpoint is Quoin's.",
       errors: ['conflict'],
       message: 'Catalog deleted successfully',

@@ -4,7 +4,7 @@ import { flag, isSet, nowIso } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
 import { firstFree, slugify } from '../../domain/api-names.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
-import { refuseIfUsed } from '../../kernel/references.ts'
+import { adviceByKind, refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import { alreadyUsed, holderOf as findHolder, isUniqueViolation } from '../../kernel/unique.ts'
@@ -177,14 +177,24 @@ export async function updateCatalog({ trx, workspaceId }: WriteContext, id: stri
   return found
 }
 
-const ADVICE = [
-  'take it out of its catalog_ids (or delete it) first',
-  'take it out of their catalog_ids (or delete them) first',
-] as const
+const ADVICE = adviceByKind(
+  {
+    product_parent_catalogs: [
+      'take it out of its catalog_ids (or delete it) first',
+      'take it out of their catalog_ids (or delete them) first',
+    ],
+    pricebooks: [
+      'move it to another catalog (or delete it) first',
+      'move them to another catalog (or delete them) first',
+    ],
+  },
+  'take it out of the catalog_ids of the products, and move the pricebooks to another catalog (or delete them), first',
+)
 
 /**
- * Deletes the catalog for good, unless live product parents belong to it (409). The links of soft-deleted
- * product parents to it are removed: a restored one comes back without it. False if it is absent.
+ * Deletes the catalog for good, unless live product parents belong to it or pricebooks use it (409). The
+ * links of soft-deleted product parents to it are removed: a restored one comes back without it. False if
+ * it is absent.
  */
 export async function deleteCatalog({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
   // The kernel locked the catalog's row (PostgreSQL): a concurrent write that links a product parent to it

@@ -7,7 +7,15 @@ export const segments = defineResource({
   table: 'segments',
   versioned: true,
   softDeleted: false,
-  usedBy: [{ table: 'customers', column: 'segment_id', noun: ['customer', 'customers'], softDeleted: true }],
+  usedBy: [
+    { table: 'customers', column: 'segment_id', noun: ['customer', 'customers'], softDeleted: true },
+    {
+      table: 'pricebook_segments',
+      column: 'segment_id',
+      noun: ['pricebook', 'pricebooks'],
+      through: { table: 'pricebooks', column: 'pricebook_id', softDeleted: false },
+    },
+  ],
   routes: async () => (await import('./routes.ts')).segmentRoutes,
   sample: {
     create: async ({ call }) =>

@@ -44,8 +44,9 @@ export const segmentRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async
     remove: {
       summary: 'Delete a segment',
       description:
-        'Deletes the segment for good. Refused with 409 while live customers are in it: move them to ' +
-        'another segment or clear their `segment_id` first. Deleted customers still in it lose their ' +
+        'Deletes the segment for good. Refused with 409 while live customers are in it (move them to ' +
+        'another segment or clear their `segment_id` first) or pricebooks name it in their `segment_ids`. ' +
+        'Deleted customers still in it lose their ' +
         '`segment_id`, and come back without one if restored.',
       errors: ['conflict'],
       message: 'Segment deleted successfully',

@@ -5,7 +5,7 @@ import { matches, searchTextAfter, segmentSearchText } from '../../db/search.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
-import { refuseIfUsed } from '../../kernel/references.ts'
+import { adviceByKind, refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
@@ -125,14 +125,24 @@ export async function updateSegment({ trx, workspaceId }: WriteContext, id: stri
   return updateLive(trx, 'segments', workspaceId, id, { ...set, ...searched }, { softDeleted: false })
 }
 
-const IN_USE_ADVICE = [
-  'move it to another segment or clear its segment_id first',
-  'move them to another segment or clear their segment_id first',
-] as const
+const IN_USE_ADVICE = adviceByKind(
+  {
+    customers: [
+      'move it to another segment or clear its segment_id first',
+      'move them to another segment or clear their segment_id first',
+    ],
+    pricebook_segments: [
+      'take it out of its segment_ids (or delete it) first',
+      'take it out of their segment_ids (or delete them) first',
+    ],
+  },
+  'move the customers to another segment or clear their segment_id, and take it out of the segment_ids of the pricebooks, first',
+)
 
 /**
- * Deletes the segment for good, unless live customers use it (409). Deleted customers that still point at
- * it lose their segment_id (a restored customer comes back without a segment). False if it is absent.
+ * Deletes the segment for good, unless live customers or pricebooks use it (409). Deleted customers that
+ * still point at it lose their segment_id (a restored customer comes back without a segment). False if it
+ * is absent.
  */
 export async function deleteSegment({ trx, workspaceId }: WriteContext, id: string): Promise<boolean> {
   // The kernel locked the segment's row (PostgreSQL): a concurrent write that points a customer here waits
