@@ -1,4 +1,5 @@
 import { productSearchText } from './db/search.ts'
+import { loadPricingDemo } from './demo-pricing.ts'
 import type { WriteContext } from './kernel/write.ts'
 import { catalogs as catalogResource } from './resources/catalogs/resource.ts'
 import { findCatalog } from './resources/catalogs/store.ts'
@@ -268,6 +269,11 @@ export async function loadCatalogDemo(w: WriteContext): Promise<void> {
       .execute()
   }
 
+  const recordPricing = await loadPricingDemo(w, {
+    premiumCatalogId: PREMIUM_CATALOG_ID,
+    widgetVariantId: WIDGET_VARIANT_ID,
+  })
+
   for (const { id: termId } of terms) {
     emit(paymentTerms, 'created', termId, (await findPaymentTerm(trx, ws, termId))?.value)
   }
@@ -283,4 +289,5 @@ export async function loadCatalogDemo(w: WriteContext): Promise<void> {
   if (created.has(WIDGET_ID)) {
     emit(products, 'created', WIDGET_VARIANT_ID, (await findProduct(trx, ws, WIDGET_VARIANT_ID))?.value)
   }
+  await recordPricing()
 }

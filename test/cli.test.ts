@@ -354,6 +354,10 @@ describe('quoin command line', () => {
           'product_parent.created',
           'product.created',
           'product.created',
+          // The docs' "Standard Pricebook" and its price, then the rows made for the demo's recurring
+          // variants by frequency: the consulting one in the Standard pricebook, the widget's two others.
+          'pricebook.created',
+          ...Array(6).fill('price.created'),
           'token.created',
           'token.created',
         ],

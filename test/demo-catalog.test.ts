@@ -25,7 +25,8 @@ function without(value: object, differs: readonly string[]): object {
 }
 
 // What the variant examples show that the demo cannot: the docs' workspace id (the demo workspace has its
-// own), a price (no pricebook exists yet: `prices` is []), and an image on the parent (parents have none).
+// own), the docs' price and pricebook ids (the demo's rows are made for it), and an image on the parent
+// (parents have none).
 const VARIANT_DIFFERS = ['workspace_id', 'prices', 'parent_primary_image_id']
 
 describe('quoin demo: the documented catalog GETs answer their examples', () => {
@@ -68,7 +69,36 @@ describe('quoin demo: the documented catalog GETs answer their examples', () => 
       JSON.stringify(without(example, VARIANT_DIFFERS)),
     )
     assert.equal(data.workspace_id, DEMO_WORKSPACE_ID)
-    assert.deepEqual(data.prices, [])
+    assert.ok(data.prices.length > 0)
+    for (const price of data.prices)
+      assert.deepEqual(Object.keys(price), ['id', 'pricebook_id', 'pricebook_api_name'])
+  })
+
+  it('GET /api/prices/{id}', async () => {
+    const res = await client.get('/api/prices/550e8400-e29b-41d4-a716-446655440000')
+    assert.equal(res.statusCode, 200, res.body)
+    const example = documentedResponse('GET', '/api/prices/{id}').data as Record<string, unknown>
+    const data = res.json().data
+    assert.deepEqual(Object.keys(data), [...Object.keys(example), 'is_active', 'percentage_product_ids'])
+    // The docs' price names a variant id their product pages give to a parent, and the docs' own workspace,
+    // currency and tax; the demo's widget is recurring, so its price is the monthly one.
+    const differs = [
+      'product_variant_id',
+      'product_id',
+      'currency_id',
+      'default_tax_id',
+      'billing_frequency_id',
+      'billing_frequency_period',
+      'billing_frequency_unit',
+      'workspace_id',
+      'is_active',
+      'percentage_product_ids',
+    ]
+    assert.equal(JSON.stringify(without(data, differs)), JSON.stringify(without(example, differs)))
+    assert.deepEqual(
+      [data.billing_frequency_period, data.billing_frequency_unit, data.is_active],
+      [1, 'month', true],
+    )
   })
 
   it('GET /api/product-parents lists the documented parent', async () => {

@@ -84,7 +84,7 @@ const keyOf = (pricebookId: string, productId: string, slot: string) => `${price
 export async function syncPrices(
   w: WriteContext,
   scope: SyncScope = {},
-  options: { productEvents?: boolean } = {},
+  options: { productEvents?: boolean; touchProducts?: boolean } = {},
 ): Promise<() => Promise<void>> {
   const none = async () => {}
   const { trx, workspaceId } = w
@@ -231,7 +231,10 @@ export async function syncPrices(
   }
   const moved = new Set<string>()
   const productOf = new Map([...rows.values()].map((r) => [r.id, r.product_id]))
-  for (const id of [...created, ...toActivate, ...toDeactivate]) moved.add(productOf.get(id) as string)
+  // The demo, which makes its products with their prices in one write, shows them as the docs date them.
+  if (options.touchProducts !== false) {
+    for (const id of [...created, ...toActivate, ...toDeactivate]) moved.add(productOf.get(id) as string)
+  }
   for (const batch of chunks([...moved])) {
     await trx
       .updateTable('products')

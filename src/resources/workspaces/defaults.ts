@@ -80,6 +80,11 @@ export async function seedWorkspace(trx: Kysely<Database>, workspaceId: string, 
       updated_at: at,
     })
     .execute()
+  await seedPricing(trx, workspaceId, at, catalogId)
+}
+
+/** The pricing defaults: EUR, VAT 20%, the three billing frequencies, the Standard pricebook on `catalogId`. */
+export async function seedPricing(trx: Kysely<Database>, workspaceId: string, at: string, catalogId: string) {
   const currencyId = uuidv7()
   await trx
     .insertInto('currencies')
