@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/types.ts'
+import { firstFree, slugify } from '../domain/api-names.ts'
 import { ApiError } from '../http/errors.ts'
 
 // Fields unique in a workspace (an api_name, a product's reference or SKU): a write checks first, to name
@@ -68,4 +69,60 @@ export async function writingUnique<T>(
     }
     throw err
   }
+}
+
+/**
+ * The api_name of a resource whose records name themselves (catalogs, taxes, pricebooks): unique in the
+ * workspace, made from the name when not given ("Premium Products" → premium_products, then
+ * premium_products_2 … while taken).
+ */
+export function apiNames(table: 'catalogs' | 'taxes' | 'pricebooks', noun: string) {
+  /** The 409 of an api_name another record holds, naming it when it can. */
+  const taken = (apiName: string, holder?: { id: string; name: string }) =>
+    alreadyUsed('api_name', apiName, noun, holder)
+
+  /** The record of the workspace that holds `apiName`, other than `except`. */
+  const holder = (trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) =>
+    holderOf(trx, table, workspaceId, 'api_name', apiName, { except })
+
+  /** The first free api_name made from `name`: one query for every taken name that starts with its slug. */
+  async function free(trx: Kysely<Database>, workspaceId: string, name: string): Promise<string> {
+    const base = slugify(name, noun)
+    const { rows } = await sql<{ api_name: string }>`select api_name from ${sql.table(table)}
+      where workspace_id = ${workspaceId}
+      and (api_name = ${base} or substr(api_name, 1, ${base.length + 1}) = ${`${base}_`})`.execute(trx)
+    return firstFree(base, new Set(rows.map((r) => r.api_name)))
+  }
+
+  /**
+   * Runs `write` (which stores the api_name) so that the unique constraint settles a race the check before
+   * it could not see: an explicit api_name another transaction took meanwhile is the same 409 as one taken
+   * before; a generated one moves on to the next free number. A savepoint keeps the transaction usable
+   * after the violation (PostgreSQL aborts it otherwise).
+   */
+  async function writing(
+    trx: Kysely<Database>,
+    workspaceId: string,
+    input: { explicit?: string; name: string },
+    write: (apiName: string) => Promise<void>,
+  ): Promise<void> {
+    const savepoint = sql.raw(`${noun}_api_name`)
+    for (let attempt = 1; ; attempt++) {
+      const apiName = input.explicit ?? (await free(trx, workspaceId, input.name))
+      await sql`savepoint ${savepoint}`.execute(trx)
+      try {
+        await write(apiName)
+        await sql`release savepoint ${savepoint}`.execute(trx)
+        return
+      } catch (err) {
+        await sql`rollback to savepoint ${savepoint}`.execute(trx)
+        if (!isUniqueViolation(err, table, 'api_name')) throw err
+        if (input.explicit !== undefined || attempt >= 5) {
+          throw taken(apiName, await holder(trx, workspaceId, apiName))
+        }
+      }
+    }
+  }
+
+  return { taken, holderOf: holder, withApiName: writing }
 }

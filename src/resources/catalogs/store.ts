@@ -1,13 +1,12 @@
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { flag, isSet, nowIso } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
-import { firstFree, slugify } from '../../domain/api-names.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
 import { adviceByKind, refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
-import { alreadyUsed, holderOf as findHolder, isUniqueViolation } from '../../kernel/unique.ts'
+import { apiNames } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { catalogs } from './resource.ts'
 import type { Catalog, CatalogCreate, CatalogListQuery, CatalogPatch } from './schema.ts'
@@ -62,54 +61,7 @@ export async function listCatalogs(
   return { ...page, rows: page.rows.map((row) => toCatalog(row).value) }
 }
 
-/** The 409 of an api_name another catalog holds, naming it when it can. */
-const taken = (apiName: string, holder?: { id: string; name: string }) =>
-  alreadyUsed('api_name', apiName, 'catalog', holder)
-
-/** The catalog of the workspace that holds `apiName`, other than `except`. */
-const holderOf = (trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) =>
-  findHolder(trx, 'catalogs', workspaceId, 'api_name', apiName, { except })
-
-/** The first free api_name made from `name`: one query for every taken name that starts with its slug. */
-async function freeApiName(trx: Kysely<Database>, workspaceId: string, name: string): Promise<string> {
-  const base = slugify(name, 'catalog')
-  const rows = await trx
-    .selectFrom('catalogs')
-    .select('api_name')
-    .where('workspace_id', '=', workspaceId)
-    .where(sql<boolean>`(api_name = ${base} or substr(api_name, 1, ${base.length + 1}) = ${`${base}_`})`)
-    .execute()
-  return firstFree(base, new Set(rows.map((r) => r.api_name)))
-}
-
-/**
- * Runs `write` (which stores `apiName`) so that the unique constraint settles a race the check before it
- * could not see: an explicit api_name another transaction took meanwhile is the same 409 as one taken
- * before; a generated one moves on to the next free number. A savepoint keeps the transaction usable
- * after the violation (PostgreSQL aborts it otherwise).
- */
-async function withApiName(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  input: { explicit?: string; name: string },
-  write: (apiName: string) => Promise<void>,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const apiName = input.explicit ?? (await freeApiName(trx, workspaceId, input.name))
-    await sql`savepoint catalog_api_name`.execute(trx)
-    try {
-      await write(apiName)
-      await sql`release savepoint catalog_api_name`.execute(trx)
-      return
-    } catch (err) {
-      await sql`rollback to savepoint catalog_api_name`.execute(trx)
-      if (!isUniqueViolation(err, 'catalogs', 'api_name')) throw err
-      if (input.explicit !== undefined || attempt >= 5) {
-        throw taken(apiName, await holderOf(trx, workspaceId, apiName))
-      }
-    }
-  }
-}
+const { taken, holderOf, withApiName } = apiNames('catalogs', 'catalog')
 
 /** Creates a catalog; returns its id. */
 export async function createCatalog(

@@ -1,9 +1,8 @@
 import { Decimal } from 'decimal.js'
-import { type Kysely, type Selectable, sql } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { decimalNumber, flag, idEquals, isForeignKeyViolation, nowIso } from '../../db/dialect.ts'
 import type { Database, PricebookTable } from '../../db/types.ts'
-import { firstFree, slugify } from '../../domain/api-names.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { type Rounding, ruleProblems } from '../../domain/pricebook-rules.ts'
 import { ApiError } from '../../http/errors.ts'
@@ -11,7 +10,7 @@ import { listBinding, type PageResult, paginate } from '../../http/pagination.ts
 import { refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
-import { alreadyUsed, holderOf as findHolder, isUniqueViolation } from '../../kernel/unique.ts'
+import { apiNames } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { prices } from '../prices/resource.ts'
 import { findPrices } from '../prices/store.ts'
@@ -127,52 +126,7 @@ export async function listPricebooks(
 // ---------------------------------------------------------------------------------------------------------
 // api_name: generated from the name unless given, unique in the workspace (as catalogs do).
 
-const taken = (apiName: string, holder?: { id: string; name: string }) =>
-  alreadyUsed('api_name', apiName, 'pricebook', holder)
-
-const holderOf = (trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) =>
-  findHolder(trx, 'pricebooks', workspaceId, 'api_name', apiName, { except })
-
-/** The first free api_name made from `name`: one query for every taken name that starts with its slug. */
-async function freeApiName(trx: Kysely<Database>, workspaceId: string, name: string): Promise<string> {
-  const base = slugify(name, 'pricebook')
-  const rows = await trx
-    .selectFrom('pricebooks')
-    .select('api_name')
-    .where('workspace_id', '=', workspaceId)
-    .where(sql<boolean>`(api_name = ${base} or substr(api_name, 1, ${base.length + 1}) = ${`${base}_`})`)
-    .execute()
-  return firstFree(base, new Set(rows.map((r) => r.api_name)))
-}
-
-/**
- * Runs `write` (which stores `apiName`) so that the unique constraint settles a race the check before it
- * could not see: an explicit api_name another transaction took meanwhile is the same 409 as one taken
- * before; a generated one moves on to the next free number. A savepoint keeps the transaction usable
- * after the violation (PostgreSQL aborts it otherwise).
- */
-async function withApiName(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  input: { explicit?: string; name: string },
-  write: (apiName: string) => Promise<void>,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const apiName = input.explicit ?? (await freeApiName(trx, workspaceId, input.name))
-    await sql`savepoint pricebook_api_name`.execute(trx)
-    try {
-      await write(apiName)
-      await sql`release savepoint pricebook_api_name`.execute(trx)
-      return
-    } catch (err) {
-      await sql`rollback to savepoint pricebook_api_name`.execute(trx)
-      if (!isUniqueViolation(err, 'pricebooks', 'api_name')) throw err
-      if (input.explicit !== undefined || attempt >= 5) {
-        throw taken(apiName, await holderOf(trx, workspaceId, apiName))
-      }
-    }
-  }
-}
+const { taken, holderOf, withApiName } = apiNames('pricebooks', 'pricebook')
 
 // ---------------------------------------------------------------------------------------------------------
 // What a write names: checked first, so the 400 names each field; a record deleted between the check and

@@ -1,8 +1,7 @@
-import { type Kysely, type Selectable, sql } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { decimalNumber, flag, isSet, nowIso } from '../../db/dialect.ts'
 import type { Database, TaxTable } from '../../db/types.ts'
-import { firstFree, slugify } from '../../domain/api-names.ts'
 import { isUuid } from '../../domain/ids.ts'
 import {
   AMOUNT_DECIMALS,
@@ -17,7 +16,7 @@ import { listBinding, type PageResult, paginate } from '../../http/pagination.ts
 import { refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
-import { alreadyUsed, holderOf as findHolder, isUniqueViolation } from '../../kernel/unique.ts'
+import { apiNames } from '../../kernel/unique.ts'
 import type { WriteContext } from '../../kernel/write.ts'
 import { taxes } from './resource.ts'
 import type { Tax, TaxCreate, TaxListQuery, TaxPatch } from './schema.ts'
@@ -134,52 +133,7 @@ async function checkedTax(
   return tax
 }
 
-/** The 409 of an api_name another tax holds, naming it when it can. */
-const taken = (apiName: string, holder?: { id: string; name: string }) =>
-  alreadyUsed('api_name', apiName, 'tax', holder)
-
-const holderOf = (trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) =>
-  findHolder(trx, 'taxes', workspaceId, 'api_name', apiName, { except })
-
-/** The first free api_name made from `name`: one query for every taken name that starts with its slug. */
-async function freeApiName(trx: Kysely<Database>, workspaceId: string, name: string): Promise<string> {
-  const base = slugify(name, 'tax')
-  const rows = await trx
-    .selectFrom('taxes')
-    .select('api_name')
-    .where('workspace_id', '=', workspaceId)
-    .where(sql<boolean>`(api_name = ${base} or substr(api_name, 1, ${base.length + 1}) = ${`${base}_`})`)
-    .execute()
-  return firstFree(base, new Set(rows.map((r) => r.api_name)))
-}
-
-/**
- * Runs `write` (which stores `apiName`) so that the unique constraint settles a race the check before it
- * could not see, as catalogs do: an explicit api_name taken meanwhile is a 409, a generated one moves on to
- * the next free number. The savepoint keeps the transaction usable after the violation (PostgreSQL).
- */
-async function withApiName(
-  trx: Kysely<Database>,
-  workspaceId: string,
-  input: { explicit?: string; name: string },
-  write: (apiName: string) => Promise<void>,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const apiName = input.explicit ?? (await freeApiName(trx, workspaceId, input.name))
-    await sql`savepoint tax_api_name`.execute(trx)
-    try {
-      await write(apiName)
-      await sql`release savepoint tax_api_name`.execute(trx)
-      return
-    } catch (err) {
-      await sql`rollback to savepoint tax_api_name`.execute(trx)
-      if (!isUniqueViolation(err, 'taxes', 'api_name')) throw err
-      if (input.explicit !== undefined || attempt >= 5) {
-        throw taken(apiName, await holderOf(trx, workspaceId, apiName))
-      }
-    }
-  }
-}
+const { taken, holderOf, withApiName } = apiNames('taxes', 'tax')
 
 /** Creates a tax; returns its id. */
 export async function createTax({ trx, workspaceId }: WriteContext, input: TaxCreate): Promise<string> {
