@@ -494,16 +494,7 @@ export async function touchingPrices(
       )
       .execute()
   ).map((r) => r.id)
-  const at = nowIso()
-  for (const batch of chunks(ids)) {
-    await trx
-      .updateTable('prices')
-      .set({ updated_at: at })
-      .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', batch)
-      .execute()
-  }
-  await emitPrices(w, ids, 'updated')
+  await touchPriceRows(w, ids)
   return true
 }
 
@@ -543,15 +534,20 @@ export async function touchingVariantPrices(
       .where('product_id', 'in', renamed)
       .execute()
   ).map((r) => r.id)
+  await touchPriceRows(w, ids)
+  return true
+}
+
+/** Moves the prices `ids` (version, updated_at) and records their price.updated: what they show changed. */
+async function touchPriceRows(w: WriteContext, ids: readonly string[]) {
   const at = nowIso()
   for (const batch of chunks(ids)) {
-    await trx
+    await w.trx
       .updateTable('prices')
       .set({ updated_at: at })
-      .where('workspace_id', '=', workspaceId)
+      .where('workspace_id', '=', w.workspaceId)
       .where('id', 'in', batch)
       .execute()
   }
   await emitPrices(w, ids, 'updated')
-  return true
 }
