@@ -65,7 +65,7 @@ export async function migrateTo(db: Kysely<Database>, target?: string): Promise<
   let outcome = await migrate()
   // Kysely first lists the tables of every schema it may use: a schema that someone else drops meanwhile
   // (tests create and drop theirs all the time) fails that listing, before anything is applied. Again.
-  for (let attempt = 0; attempt < 3 && isSchemaDroppedMeanwhile(outcome.error); attempt++) {
+  for (let attempt = 0; attempt < 3 && isSchemaDroppedMeanwhile(outcome); attempt++) {
     outcome = await migrate()
   }
   const { error, results } = outcome
@@ -79,6 +79,16 @@ export async function migrateTo(db: Kysely<Database>, target?: string): Promise<
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
 }
 
-function isSchemaDroppedMeanwhile(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === '3F000'
+// What that listing meets when another schema's tables go while it reads the catalog: the schema (3F000), a
+// table (42P01) or a column (42703) it was describing. Only before any migration ran: a migration of ours
+// failing with one of these is a real failure.
+const DROPPED_MEANWHILE = new Set(['3F000', '42P01', '42703'])
+
+function isSchemaDroppedMeanwhile(outcome: { error?: unknown; results?: { status: string }[] }): boolean {
+  const code = (outcome.error as { code?: unknown } | undefined)?.code
+  return (
+    typeof code === 'string' &&
+    DROPPED_MEANWHILE.has(code) &&
+    !outcome.results?.some((r) => r.status === 'Error')
+  )
 }
