@@ -1,7 +1,9 @@
 import type { Kysely, Selectable } from 'kysely'
 import { decimalNumber, flag, idEquals, isSet } from '../../db/dialect.ts'
+import { prepared } from '../../db/prepared.ts'
 import { versionedCache } from '../../db/read-cache.ts'
 import type { Database, PriceTable } from '../../db/types.ts'
+import { isUuid } from '../../domain/ids.ts'
 import type { PriceSpec } from '../../domain/pricing.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { stamps, versioned } from '../../kernel/store.ts'
@@ -111,15 +113,19 @@ export async function findPrice(
   workspaceId: string,
   id: string,
 ): Promise<Versioned<Price> | undefined> {
-  // On SQLite, served from memory until anything commits (the object joins six tables); see read-cache.ts.
+  if (!isUuid(id)) return undefined
+  // On SQLite, served from memory until anything commits (the object joins six tables; see read-cache.ts);
+  // on PostgreSQL, a named statement, planned once per connection (planning the join costs more than
+  // running it).
   return cache(db, `${workspaceId}:${id}`, async () => {
-    const row = await selectPrices(db)
-      .where('t.workspace_id', '=', workspaceId)
-      .where('t.id', '=', id)
-      .executeTakeFirst()
+    const [row] = await priceById(db, { workspaceId, id: id.toLowerCase() })
     return row && toPrice(row)
   })
 }
+
+const priceById = prepared((db, p: { workspaceId: string; id: string }) =>
+  selectPrices(db).where('t.workspace_id', '=', p.workspaceId).where('t.id', '=', p.id),
+)
 
 const cache = versionedCache<Versioned<Price>>()
 
