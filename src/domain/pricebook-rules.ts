@@ -1,4 +1,5 @@
 import { Decimal } from 'decimal.js'
+import { roundMoney } from './pricing.ts'
 
 // A dynamic pricebook follows a base pricebook through a rule (Qwoty's "Partners −10%" = Standard × 0.9):
 // every amount of the base price moved by a percentage, then rounded, to the currency's minor unit, to a
@@ -37,7 +38,7 @@ export function applyRule(amount: Decimal.Value, rule: PricebookRule, minorUnits
   } else {
     rounded = moved
   }
-  const result = rounded.toDecimalPlaces(minorUnits, HALF_AWAY)
+  const result = roundMoney(rounded, minorUnits)
   return result.isNegative() ? new Decimal(0) : result
 }
 

@@ -149,6 +149,8 @@ export async function syncPrices(
   const at = nowIso()
   const created: string[] = []
   const toActivate: string[] = []
+  /** Dynamic rows that name another base row now: changed, active or not. */
+  const reparented: string[] = []
   const dynamicTouched: string[] = []
   const desired = new Set<string>()
   const inserts: Insertable<PriceTable>[] = []
@@ -191,7 +193,7 @@ export async function syncPrices(
             .where('id', '=', row.id)
             .execute()
           dynamicTouched.push(row.id)
-          toActivate.includes(row.id) || toActivate.push(row.id)
+          reparented.push(row.id)
         } else if (book.type === 'dynamic' && !isSet(row.is_active)) {
           dynamicTouched.push(row.id)
         }
@@ -249,8 +251,9 @@ export async function syncPrices(
     for (const [id, value] of shown) w.emit(products, 'updated', id, value)
   }
   const derived = await refreshDerived(w, { priceIds: dynamicTouched }, false)
-  const updated = [...new Set([...toActivate, ...toDeactivate, ...derived])].filter(
-    (id) => !created.includes(id),
+  const made = new Set(created)
+  const updated = [...new Set([...toActivate, ...toDeactivate, ...reparented, ...derived])].filter(
+    (id) => !made.has(id),
   )
   const record = async () => {
     await emitPrices(w, created, 'created')
