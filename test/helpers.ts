@@ -427,6 +427,18 @@ const WORKSPACE_COLUMN: Record<keyof Database, 'id' | 'workspace_id'> = {
   pricebooks: 'workspace_id',
   pricebook_segments: 'workspace_id',
   prices: 'workspace_id',
+  users: 'workspace_id',
+  business_units: 'workspace_id',
+  custom_fields: 'workspace_id',
+  number_counters: 'workspace_id',
+  quotes: 'workspace_id',
+  quote_sections: 'workspace_id',
+  quote_phases: 'workspace_id',
+  quote_lines: 'workspace_id',
+  approval_rules: 'workspace_id',
+  quote_approvals: 'workspace_id',
+  quote_history: 'workspace_id',
+  orders: 'workspace_id',
 }
 
 /**

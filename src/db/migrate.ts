@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005_search.ts'
 import * as m0006 from './migrations/0006_events.ts'
 import * as m0007 from './migrations/0007_catalog.ts'
 import * as m0008 from './migrations/0008_pricing.ts'
+import * as m0009 from './migrations/0009_quotes.ts'
 import type { Database } from './types.ts'
 
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_events': m0006,
   '0007_catalog': m0007,
   '0008_pricing': m0008,
+  '0009_quotes': m0009,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

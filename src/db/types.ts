@@ -11,8 +11,19 @@ export interface WorkspaceTable {
   tax_id_validation: ColumnType<TaxIdValidation, TaxIdValidation | undefined, TaxIdValidation>
   /** ISO 3166-1 alpha-2: the country of national phone numbers written without a prefix. */
   default_country: ColumnType<string, string | undefined, string>
+  /** The quote number pattern (`Q-{YYYY}-{0000}`), its reset (never, day, month, year) and first number after one. */
+  quote_number_pattern: ColumnType<string, string | undefined, string>
+  quote_number_reset: ColumnType<NumberReset, NumberReset | undefined, NumberReset>
+  quote_number_reset_start: ColumnType<number, number | undefined, number>
+  /** Days from issue to expiration of a new quote. */
+  quote_validity_days: ColumnType<number, number | undefined, number>
+  order_number_pattern: ColumnType<string, string | undefined, string>
   created_at: Timestamp
+  /** Bumped on every change of the workspace's settings: the ETag of GET /api/workspace/settings. */
+  version: ColumnType<number, never, never>
 }
+
+export type NumberReset = 'never' | 'day' | 'month' | 'year'
 
 /** Bumped by a trigger on every update: the record's ETag. */
 interface Versioned {
@@ -39,6 +50,8 @@ export interface ApiTokenTable {
   last_used_at: Timestamp | null
   revoked_at: Timestamp | null
   created_at: Timestamp
+  /** The user the token acts as: its writes record that user as created_by / updated_by. */
+  user_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface SegmentTable extends Versioned {
@@ -67,6 +80,8 @@ export interface CustomerTable extends SoftDeletable, Versioned {
   search_text: SearchText
   /** The customer's tax values, normalised as tax_value_norm, folded and joined. */
   search_tax: SearchText
+  /** JSON text: {api_name: value} of the workspace's custom fields on `customer`; null when none. */
+  custom_properties: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface CustomerTaxIdTable {
@@ -401,6 +416,243 @@ export interface PriceTable extends Versioned, ExternalIds {
   updated_at: Timestamp
 }
 
+export type UserRole = 'admin' | 'manager' | 'sales_rep' | 'viewer'
+
+export interface UserTable extends Versioned, ExternalIds {
+  id: string
+  workspace_id: string
+  first_name: string
+  last_name: string
+  email: string
+  role: UserRole
+  status: ColumnType<'active' | 'invited' | 'inactive', 'active' | 'invited' | 'inactive' | undefined>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface BusinessUnitTable extends Versioned {
+  id: string
+  workspace_id: string
+  type: 'company' | 'individual'
+  brand: string | null
+  name: string
+  logo_url: string | null
+  logo_alt: string | null
+  /** JSON text: [{code, value}]. */
+  tax_ids: string
+  line1: string | null
+  line2: string | null
+  city: string | null
+  postal_code: string | null
+  state: string | null
+  /** ISO 3166-1 alpha-2. */
+  country: string | null
+  is_default: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface CustomFieldTable extends Versioned {
+  id: string
+  workspace_id: string
+  object: 'customer' | 'quote'
+  name: string
+  api_name: string
+  type: 'text' | 'number' | 'date'
+  description: string | null
+  is_required: Flag
+  is_active: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface NumberCounterTable {
+  workspace_id: string
+  kind: 'quote' | 'order'
+  /** '' when numbers never reset, else the day, month or year they count in. */
+  period: string
+  value: number
+}
+
+export type QuoteStatus =
+  | 'draft'
+  | 'pending_approval'
+  | 'changes_requested'
+  | 'approved'
+  | 'sent'
+  | 'pending_signature'
+  | 'accepted'
+  | 'lost'
+  | 'expired'
+  | 'canceled'
+
+export interface QuoteTable extends Versioned, ExternalIds {
+  id: string
+  workspace_id: string
+  number: string
+  status: QuoteStatus
+  published_at: Timestamp | null
+  issue_date: Timestamp
+  expiration_date: Timestamp | null
+  currency_id: string
+  /** The currency's ISO code, as the quote shows it. */
+  currency: string
+  language: string
+  title: string | null
+  opportunity_id: string | null
+  customer_id: string
+  owner_id: string | null
+  business_unit_id: string | null
+  pricebook_id: string
+  payment_term_id: string | null
+  billing_address_id: string | null
+  shipping_address_id: string | null
+  /** JSON text: the contact ids, in order. */
+  contact_ids: string
+  discount_type: 'percent' | 'amount' | null
+  discount_value: Decimal | null
+  is_prices_hidden: Flag
+  /** JSON text: {api_name: value}. */
+  custom_properties: string
+  /** JSON text: {owner, business_unit, customer}, as the quote shows them. */
+  snapshot: string
+  net_amount: Decimal
+  tax_amount: Decimal
+  total_amount: Decimal
+  /** JSON text: {one_off, recurring[]}, as the quote shows it. */
+  summary: string
+  /** JSON text: the payment schedule. */
+  payment_schedule: string
+  created_by: string | null
+  updated_by: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface QuoteSectionTable {
+  id: string
+  workspace_id: string
+  quote_id: string
+  type: string
+  name: string
+  rank: number
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface QuotePhaseTable {
+  id: string
+  workspace_id: string
+  quote_id: string
+  section_id: string
+  name: string
+  rank: number
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface QuoteLineTable {
+  id: string
+  workspace_id: string
+  quote_id: string
+  phase_id: string
+  rank: number
+  product_id: string
+  price_id: string | null
+  /** JSON text: {product_id, name, unit_of_measure, …} as copied. */
+  product: string
+  /** JSON text: the engine's price spec as copied from the price row. */
+  price: string
+  /** JSON text: the tax as copied ({id, name, method, rate | amount}), or null. */
+  tax: string | null
+  tax_id: string | null
+  pricing_model: string
+  list_price: Decimal | null
+  quantity: Decimal
+  unit_price_override: Decimal | null
+  discount_type: 'percent' | 'amount' | null
+  discount_value: Decimal | null
+  floor_price: Decimal | null
+  cost: Decimal | null
+  billing_frequency_id: string | null
+  interval: string | null
+  interval_count: number | null
+  unit_price: Decimal
+  list_amount: Decimal
+  discount_amount: Decimal
+  subtotal_amount: Decimal
+  document_discount_amount: Decimal
+  net_amount: Decimal
+  tax_amount: Decimal
+  total_amount: Decimal
+  below_floor: Flag
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ApprovalRuleTable extends Versioned {
+  id: string
+  workspace_id: string
+  name: string
+  reference: string | null
+  description: string | null
+  is_active: Flag
+  operator: 'and' | 'or'
+  /** JSON text: [{field, operator, value}]. */
+  conditions: string
+  /** JSON text: [{name, approver_role | approver_user_id}]. */
+  steps: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface QuoteApprovalTable {
+  id: string
+  workspace_id: string
+  quote_id: string
+  rule_id: string | null
+  rule_name: string
+  step: number
+  step_name: string | null
+  approver_role: string | null
+  approver_user_id: string | null
+  status: 'pending' | 'approved' | 'changes_requested' | 'superseded'
+  decided_by: string | null
+  decided_at: Timestamp | null
+  comment: string | null
+  created_at: Timestamp
+}
+
+export interface QuoteHistoryTable {
+  id: string
+  workspace_id: string
+  quote_id: string
+  action: string
+  from_status: string | null
+  to_status: string
+  token_id: string | null
+  user_id: string | null
+  comment: string | null
+  at: Timestamp
+}
+
+export interface OrderTable extends Versioned {
+  id: string
+  workspace_id: string
+  number: string
+  quote_id: string
+  customer_id: string
+  currency: string
+  net_amount: Decimal
+  tax_amount: Decimal
+  total_amount: Decimal
+  /** JSON text: the quote as accepted. */
+  document: string
+  created_by: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
 export interface Database {
   workspaces: WorkspaceTable
   api_tokens: ApiTokenTable
@@ -428,4 +680,16 @@ export interface Database {
   pricebooks: PricebookTable
   pricebook_segments: PricebookSegmentTable
   prices: PriceTable
+  users: UserTable
+  business_units: BusinessUnitTable
+  custom_fields: CustomFieldTable
+  number_counters: NumberCounterTable
+  quotes: QuoteTable
+  quote_sections: QuoteSectionTable
+  quote_phases: QuotePhaseTable
+  quote_lines: QuoteLineTable
+  approval_rules: ApprovalRuleTable
+  quote_approvals: QuoteApprovalTable
+  quote_history: QuoteHistoryTable
+  orders: OrderTable
 }

@@ -26,6 +26,12 @@ export type RecordTable =
   | 'billing_frequencies'
   | 'pricebooks'
   | 'prices'
+  | 'users'
+  | 'business_units'
+  | 'custom_fields'
+  | 'quotes'
+  | 'approval_rules'
+  | 'orders'
 
 let samples = 0
 /**
