@@ -17,6 +17,8 @@ import { type RateLimitDecision, type RateLimiter, rateLimitHeaders } from './ra
 export interface Auth {
   workspaceId: string
   tokenId: string
+  /** The user the token acts as (api_tokens.user_id), or null. */
+  userId?: string | null
   scopes: string[]
   /** When the calling token expires (ISO), or null: a token it creates cannot outlive it. */
   expiresAt: string | null

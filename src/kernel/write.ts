@@ -24,6 +24,8 @@ export interface WriteContext {
   workspaceId: string
   /** Who writes: the id of the request's token (created_by, updated_by); undefined for the command line. */
   actor: string | undefined
+  /** The user the request's token acts as (api_tokens.user_id), if any: quote owner by default, approver. */
+  userId: string | undefined
   /** Runs `fn` once the transaction has committed (say, to forget what a cache holds). */
   afterCommit(fn: () => void): void
   /** Records `<group>.<action>` for the record `id`, as it now stands (`data`), in this transaction. */
@@ -57,6 +59,11 @@ export function isRetryableWrite(err: unknown): boolean {
   return isRetryableTransactionError(err) && !/^SQLITE/.test(String((err as { code?: unknown }).code))
 }
 
+/** Who a write records as created_by / updated_by: the user the token acts as, else the token. */
+export function author(w: WriteContext): string | null {
+  return w.userId ?? w.actor ?? null
+}
+
 export function etagOf(version: number): string {
   return `"${version}"`
 }
@@ -85,6 +92,7 @@ export async function runWrite<T>(
   run: (w: WriteContext) => Promise<T>,
   onRetry?: (err: unknown) => void,
   actor?: string,
+  userId?: string,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -96,6 +104,7 @@ export async function runWrite<T>(
           db,
           workspaceId,
           actor,
+          userId,
           afterCommit: (fn) => committed.push(fn),
           emit: (resource, action, id, data) => events.push({ resource, action, id, data }),
           flushEvents: () => recordEvents(trx, workspaceId, events.splice(0)),
@@ -167,6 +176,7 @@ export async function answerWrite(
       },
       retried,
       request.auth.tokenId,
+      request.auth.userId ?? undefined,
     )
     // Kept with the write: the idempotency hook has nothing left to store.
     request.idempotencyKey = undefined
