@@ -35,7 +35,7 @@ export const settingsRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = asyn
           "The settings of the token's workspace: how quotes and orders are numbered, how long a new quote " +
           'is valid, how tax ids and phone numbers are checked, and the number the next quote would get. ' +
           "Qwoty sets these in its UI (Settings → Workspace → Quote) and documents no endpoint; this is Quoin's.",
-        response: { 200: Success(Settings), ...errors('invalid_token') },
+        response: { 200: Success(Settings), ...errors('unknown_parameter', 'invalid_token') },
       },
     },
     async (request, reply) => {
