@@ -6,6 +6,7 @@ import { catalogs } from './catalogs/resource.ts'
 import { categories } from './categories/resource.ts'
 import { contacts } from './contacts/resource.ts'
 import { currencies } from './currencies/resource.ts'
+import { customFields } from './custom-fields/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
 import { paymentTerms } from './payment-terms/resource.ts'
@@ -42,6 +43,7 @@ export const RESOURCES: readonly Resource[] = [
   prices,
   users,
   businessUnits,
+  customFields,
   tokens,
   events,
 ]
