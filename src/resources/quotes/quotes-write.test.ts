@@ -8,6 +8,7 @@ import {
   buildQuoteCustomer,
   buildTax,
   defaultVat,
+  insertCustomField,
   insertUser,
 } from '../../../test/quote-fixtures.ts'
 
@@ -31,6 +32,7 @@ describe('PATCH, DELETE and reprice of a quote', () => {
     a = api(t, tenant.auth)
     customer = await buildQuoteCustomer(a, { contacts: 2, addresses: ['billing', 'shipping', 'billing'] })
     vat = await defaultVat(a)
+    await insertCustomField(t, tenant.workspaceId, { object: 'quote', api_name: 'region', type: 'text' })
     widget = await buildPricedProduct(
       a,
       'Widget',
