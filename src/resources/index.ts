@@ -15,6 +15,7 @@ import { productParents } from './product-parents/resource.ts'
 import { products } from './products/resource.ts'
 import { quotes } from './quotes/resource.ts'
 import { segments } from './segments/resource.ts'
+import { settings } from './settings/resource.ts'
 import { taxes } from './taxes/resource.ts'
 import { tokens } from './tokens/resource.ts'
 import { users } from './users/resource.ts'
@@ -41,6 +42,7 @@ export const RESOURCES: readonly Resource[] = [
   billingFrequencies,
   pricebooks,
   prices,
+  settings,
   users,
   businessUnits,
   quotes,
