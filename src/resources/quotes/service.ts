@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js'
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { flag, isSet } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
@@ -13,6 +13,7 @@ import {
   parseCustomProperties,
   patchCustomProperties,
 } from '../custom-fields/check.ts'
+import { allocateNumber } from '../settings/numbers.ts'
 import {
   type BuiltLine,
   buildLines,
@@ -264,23 +265,6 @@ async function collecting<T>(problems: string[], check: () => Promise<T>): Promi
     problems.push(...(err.details ?? [err.message]))
     return undefined
   }
-}
-
-/**
- * The next quote number.
- * TODO(numbers): replace with allocateNumber(w, 'quote', at) of src/resources/settings/numbers.ts once the
- * numbers branch is merged: this stand-in ignores the workspace's pattern.
- */
-async function allocateNumber(w: WriteContext, kind: 'quote', at: Date): Promise<string> {
-  const row = await w.trx
-    .insertInto('number_counters')
-    .values({ workspace_id: w.workspaceId, kind, period: '', value: 1 })
-    .onConflict((oc) =>
-      oc.columns(['workspace_id', 'kind', 'period']).doUpdateSet({ value: sql`number_counters.value + 1` }),
-    )
-    .returning('value')
-    .executeTakeFirstOrThrow()
-  return `Q-${at.getUTCFullYear()}-${String(row.value).padStart(4, '0')}`
 }
 
 /** An expiration date as stored (second precision), or a problem when it is not after the issue date. */
