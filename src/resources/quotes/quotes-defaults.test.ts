@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import { api, buildTenant, type TestApp, useTestApp } from '../../../test/helpers.ts'
+import { api, buildTenant, buildToken, type TestApp, useTestApp } from '../../../test/helpers.ts'
 import {
   billingFrequencies,
   buildPaymentTerm,
@@ -209,6 +209,26 @@ describe('POST /api/quotes: defaults', () => {
       .where('quote_id', '=', id)
       .execute()
     assert.deepEqual([history!.token_id, history!.user_id], [tenant.id, userId])
+  })
+
+  it('makes the owner the user a token acts as, through the API', async () => {
+    const customer = await buildQuoteCustomer(a)
+    const user = await a.post('/api/users', {
+      first_name: 'Sam',
+      last_name: 'Seller',
+      email: `sam.${uuidv7()}@acme.com`,
+      role: 'sales_rep',
+    })
+    assert.equal(user.statusCode, 201, user.body)
+    const acting = await buildToken(t.db, tenant.workspaceId, ['*'], null, user.json().data.id)
+    const res = await a.post('/api/quotes', { customer_id: customer.id }, acting.auth)
+    assert.equal(res.statusCode, 201, res.body)
+    assert.equal(res.json().data.owner.id, user.json().data.id)
+    assert.equal(res.json().data.owner.first_name, 'Sam')
+    assert.equal(res.json().data.created_by, user.json().data.id)
+    // An owner given wins; null leaves the quote without one.
+    const none = await a.post('/api/quotes', { customer_id: customer.id, owner_id: null }, acting.auth)
+    assert.equal(none.json().data.owner, null)
   })
 
   it("takes the oldest active pricebook of the customer's segment, else the oldest without segments", async () => {
