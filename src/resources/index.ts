@@ -1,5 +1,6 @@
 import type { Resource } from '../kernel/resource.ts'
 import { addresses } from './addresses/resource.ts'
+import { approvalRules } from './approval-rules/resource.ts'
 import { billingFrequencies } from './billing-frequencies/resource.ts'
 import { catalogs } from './catalogs/resource.ts'
 import { categories } from './categories/resource.ts'
@@ -38,6 +39,7 @@ export const RESOURCES: readonly Resource[] = [
   billingFrequencies,
   pricebooks,
   prices,
+  approvalRules,
   tokens,
   events,
 ]

@@ -18,6 +18,7 @@ const PERMISSION_KEYS = [
   'payment_terms',
   'catalog',
   'pricing',
+  'settings',
   'tokens',
   'events',
 ]
@@ -29,6 +30,7 @@ const NONE = {
   payment_terms: 'none',
   catalog: 'none',
   pricing: 'none',
+  settings: 'none',
   tokens: 'none',
   events: 'none',
 }
@@ -40,6 +42,7 @@ const ALL_WRITE = {
   payment_terms: 'write',
   catalog: 'write',
   pricing: 'write',
+  settings: 'write',
   tokens: 'write',
   events: 'read',
 }
@@ -51,6 +54,7 @@ const RESOURCES_WRITE: Scope[] = [
   'payment_terms:write',
   'catalog:write',
   'pricing:write',
+  'settings:write',
   'tokens:write',
   'events:read',
 ]
