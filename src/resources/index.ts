@@ -8,6 +8,7 @@ import { contacts } from './contacts/resource.ts'
 import { currencies } from './currencies/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
+import { orders } from './orders/resource.ts'
 import { paymentTerms } from './payment-terms/resource.ts'
 import { pricebooks } from './pricebooks/resource.ts'
 import { prices } from './prices/resource.ts'
@@ -40,6 +41,7 @@ export const RESOURCES: readonly Resource[] = [
   pricebooks,
   prices,
   approvalRules,
+  orders,
   tokens,
   events,
 ]
