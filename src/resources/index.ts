@@ -14,6 +14,7 @@ import { pricebooks } from './pricebooks/resource.ts'
 import { prices } from './prices/resource.ts'
 import { productParents } from './product-parents/resource.ts'
 import { products } from './products/resource.ts'
+import { quotes } from './quotes/resource.ts'
 import { segments } from './segments/resource.ts'
 import { taxes } from './taxes/resource.ts'
 import { tokens } from './tokens/resource.ts'
@@ -41,6 +42,7 @@ export const RESOURCES: readonly Resource[] = [
   pricebooks,
   prices,
   approvalRules,
+  quotes,
   orders,
   tokens,
   events,
