@@ -14,4 +14,15 @@ export const orders = defineResource({
   versioned: true,
   softDeleted: false,
   routes: async () => (await import('./routes.ts')).orderRoutes,
+  sample: {
+    // Orders are made by accepting a quote: a quote of the owner's customer, published and accepted.
+    create: async ({ call, ids }) => {
+      const quote = (
+        await call('POST', '/api/quotes', { customer_id: ids.customers, title: 'Owner-only order' })
+      ).body.data.id
+      await call('POST', `/api/quotes/${quote}/publish`, {})
+      const accepted = await call('POST', `/api/quotes/${quote}/accept`, {})
+      return (accepted.body as unknown as { order: { id: string } }).order.id
+    },
+  },
 })
