@@ -1,6 +1,10 @@
 import Type from 'typebox'
 import { PageParams } from '../../http/pagination.ts'
 import { Nullable, Ref, Timestamp, Uuid } from '../../http/schemas.ts'
+import { Quote } from '../quotes/schema.ts'
+
+// The parts of the accepted quote an order shows are the quote read's own shapes.
+const { customer, pricing_table, summary, payment_schedule } = Quote.properties
 
 const money = (description: string) => Type.Number({ description, examples: [1200] })
 
@@ -13,12 +17,11 @@ export const Order = Type.Object(
     }),
     quote_id: Uuid('The quote accepted'),
     quote_number: Type.String({ description: 'Its number', examples: ['Q-2026-0001'] }),
-    // TODO(lifecycle): the quote read's own schemas once the quotes branch is merged.
-    customer: Type.Unknown({ description: "The quote's customer snapshot, as accepted" }),
+    customer: { ...customer, description: "The quote's customer snapshot, as accepted" },
     currency: Type.String({ description: 'ISO 4217 code', examples: ['EUR'] }),
-    pricing_table: Type.Unknown({ description: "The quote's pricing table as accepted" }),
-    summary: Type.Unknown({ description: "The quote's summary as accepted" }),
-    payment_schedule: Type.Unknown({ description: "The quote's payment schedule as accepted" }),
+    pricing_table: { ...pricing_table, description: "The quote's pricing table, as accepted" },
+    summary: { ...summary, description: "The quote's summary, as accepted" },
+    payment_schedule: { ...payment_schedule, description: "The quote's payment schedule, as accepted" },
     net_amount: money('Total before tax'),
     tax_amount: money('Total tax'),
     total_amount: money('Total with tax'),

@@ -8,18 +8,13 @@ import { versioned } from '../../kernel/store.ts'
 import { author, type WriteContext } from '../../kernel/write.ts'
 import { allocateNumber } from '../settings/numbers.ts'
 import { orders } from './resource.ts'
+import type { Quote } from '../quotes/schema.ts'
 import type { Order, OrderListQuery } from './schema.ts'
 
 type OrderRow = Selectable<OrderTable>
 
-/** What an order keeps of its quote: the quote's read as accepted, of which it shows these parts. */
-interface AcceptedQuote {
-  number: string
-  customer: unknown
-  pricing_table: unknown
-  summary: unknown
-  payment_schedule?: unknown
-}
+/** What an order keeps of its quote: the quote's read as accepted, of which it shows some parts. */
+type AcceptedQuote = Quote
 
 export function toOrder(row: OrderRow): Versioned<Order> {
   const quote = (typeof row.document === 'string' ? JSON.parse(row.document) : row.document) as AcceptedQuote
@@ -33,7 +28,7 @@ export function toOrder(row: OrderRow): Versioned<Order> {
       currency: row.currency,
       pricing_table: quote.pricing_table,
       summary: quote.summary,
-      payment_schedule: quote.payment_schedule ?? [],
+      payment_schedule: quote.payment_schedule,
       net_amount: decimalNumber(row.net_amount)!,
       tax_amount: decimalNumber(row.tax_amount)!,
       total_amount: decimalNumber(row.total_amount)!,
