@@ -6,9 +6,9 @@ import { listBinding, type PageResult, paginate } from '../../http/pagination.ts
 import type { Versioned } from '../../kernel/resource.ts'
 import { versioned } from '../../kernel/store.ts'
 import { author, type WriteContext } from '../../kernel/write.ts'
+import type { Quote } from '../quotes/schema.ts'
 import { allocateNumber } from '../settings/numbers.ts'
 import { orders } from './resource.ts'
-import type { Quote } from '../quotes/schema.ts'
 import type { Order, OrderListQuery } from './schema.ts'
 
 type OrderRow = Selectable<OrderTable>

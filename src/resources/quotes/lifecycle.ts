@@ -178,7 +178,7 @@ export async function runQuoteAction(
   })
   if (!result.ok) {
     const rules =
-      action === 'publish' && required.length ? ` Approval rules it matches: ${names(required)}.` : ''
+      action === 'publish' && required.length ? `. Approval rules it matches: ${names(required)}.` : ''
     throw new ApiError('conflict', `${result.message}${rules}`)
   }
   const to = result.to
