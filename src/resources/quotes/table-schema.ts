@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { Nullable, Ref, StringEnum, Text } from '../../http/schemas.ts'
+import { DiscountInput, LineItemInput } from './schema.ts'
 
 // The bodies and paths of the pricing-table routes: sections, phases and line items of one quote.
 
@@ -73,4 +74,45 @@ export type PhasePatch = Type.Static<typeof PhasePatch>
 /** What `tax_id` takes to go back to the price's default tax. */
 export const DEFAULT_TAX = 'default'
 
-export { Nullable, Rank }
+export const LineCreate = Type.Object(
+  { ...LineItemInput.properties, rank: Type.Optional(Rank("phase's line items")) },
+  { additionalProperties: false },
+)
+export type LineCreate = Type.Static<typeof LineCreate>
+
+export const LinePatch = Type.Object(
+  {
+    quantity: Type.Optional(LineItemInput.properties.quantity),
+    unit_price: Type.Optional(
+      Nullable(
+        Type.Number({
+          minimum: 0,
+          maximum: 1_000_000_000_000,
+          description:
+            'Overrides the list price: the line is unit_price × quantity (at most 6 decimals); null removes ' +
+            'the override, and the price model prices the line again',
+        }),
+      ),
+    ),
+    tax_id: Type.Optional(
+      Nullable(
+        Ref(
+          `A tax of the workspace; null: no tax; \`${DEFAULT_TAX}\`: the default tax of the line's price again ` +
+            '(as when the line was added without tax_id)',
+        ),
+      ),
+    ),
+    discount: Type.Optional(
+      Nullable({ ...DiscountInput, description: 'A discount off the line; null removes it' }),
+    ),
+    rank: Type.Optional(Rank("phase's line items")),
+    phase_id: Type.Optional(
+      Ref(
+        'Moves the line item to another phase of the same quote: at `rank` there, else last; the lines left ' +
+          'behind close the gap',
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type LinePatch = Type.Static<typeof LinePatch>
