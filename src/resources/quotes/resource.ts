@@ -1,4 +1,5 @@
 import { defineResource } from '../../kernel/resource.ts'
+import { makeTableSample, TABLE_REQUESTS } from './table-sample.ts'
 
 export const quotes = defineResource({
   name: 'quotes',
@@ -12,12 +13,18 @@ export const quotes = defineResource({
   routes: async () => (await import('./routes.ts')).quoteRoutes,
   sample: {
     // An empty pricing table: the sample needs no priced product.
-    create: async ({ call, ids }) =>
-      (await call('POST', '/api/quotes', { customer_id: ids.customers, title: 'Owner-only quote' })).body.data
-        .id,
+    create: async (ctx) => {
+      const { call, ids } = ctx
+      const id = (
+        await call('POST', '/api/quotes', { customer_id: ids.customers, title: 'Owner-only quote' })
+      ).body.data.id
+      await makeTableSample(ctx)
+      return id
+    },
     // Names the owner's customer, unknown to another workspace.
     intrusion: { body: (ids) => ({ customer_id: ids.customers }), status: 400 },
     patch: { title: 'Renamed' },
     actions: { '/api/quotes/:id/reprice': {} },
+    requests: TABLE_REQUESTS,
   },
 })

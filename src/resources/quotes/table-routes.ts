@@ -52,6 +52,8 @@ const WRITE_ERRORS: ErrorCode[] = [
   'invalid_token',
   'not_found',
   'conflict',
+  // A path segment over maxParamLength (1000 bytes, escaped): refused before routing.
+  'uri_too_long',
 ]
 
 const EDITS =
@@ -178,27 +180,6 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
 
   app.route({
     ...route(
-      'DELETE',
-      '/api/quotes/:id/sections/:section_id',
-      {
-        summary: "Delete a quote's section",
-        description:
-          'Deletes the section with its phases and their line items; the sections after it move up by one.',
-        params: SectionParams,
-      },
-      200,
-    ),
-    handler: (request, reply) =>
-      write(request, reply, 200, async (w, quote, editable) => {
-        const found = await section(w.trx, quote, (request.params as { section_id: string }).section_id)
-        editable()
-        await deleteSection(w, found)
-        return true
-      }),
-  })
-
-  app.route({
-    ...route(
       'POST',
       '/api/quotes/:id/sections/:section_id/phases',
       {
@@ -240,27 +221,6 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
         const found = await phase(w.trx, quote, (request.params as { phase_id: string }).phase_id)
         editable()
         return updatePhase(w, found, request.body as PhasePatch)
-      }),
-  })
-
-  app.route({
-    ...route(
-      'DELETE',
-      '/api/quotes/:id/phases/:phase_id',
-      {
-        summary: 'Delete a phase',
-        description:
-          'Deletes the phase with its line items; the phases after it in its section move up by one.',
-        params: PhaseParams,
-      },
-      200,
-    ),
-    handler: (request, reply) =>
-      write(request, reply, 200, async (w, quote, editable) => {
-        const found = await phase(w.trx, quote, (request.params as { phase_id: string }).phase_id)
-        editable()
-        await deletePhase(w, found)
-        return true
       }),
   })
 
@@ -331,6 +291,48 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
         const found = await line(w.trx, quote, (request.params as { line_id: string }).line_id)
         editable()
         await deleteLine(w, found)
+        return true
+      }),
+  })
+
+  app.route({
+    ...route(
+      'DELETE',
+      '/api/quotes/:id/phases/:phase_id',
+      {
+        summary: 'Delete a phase',
+        description:
+          'Deletes the phase with its line items; the phases after it in its section move up by one.',
+        params: PhaseParams,
+      },
+      200,
+    ),
+    handler: (request, reply) =>
+      write(request, reply, 200, async (w, quote, editable) => {
+        const found = await phase(w.trx, quote, (request.params as { phase_id: string }).phase_id)
+        editable()
+        await deletePhase(w, found)
+        return true
+      }),
+  })
+
+  app.route({
+    ...route(
+      'DELETE',
+      '/api/quotes/:id/sections/:section_id',
+      {
+        summary: "Delete a quote's section",
+        description:
+          'Deletes the section with its phases and their line items; the sections after it move up by one.',
+        params: SectionParams,
+      },
+      200,
+    ),
+    handler: (request, reply) =>
+      write(request, reply, 200, async (w, quote, editable) => {
+        const found = await section(w.trx, quote, (request.params as { section_id: string }).section_id)
+        editable()
+        await deleteSection(w, found)
         return true
       }),
   })
