@@ -566,6 +566,8 @@ export interface QuoteLineTable {
   /** JSON text: the tax as copied ({id, name, method, rate | amount}), or null. */
   tax: string | null
   tax_id: string | null
+  /** The line chose its tax (or none) rather than taking its price's default: a reprice keeps it. */
+  tax_chosen: Flag
   pricing_model: string
   list_price: Decimal | null
   quantity: Decimal
@@ -586,6 +588,8 @@ export interface QuoteLineTable {
   tax_amount: Decimal
   total_amount: Decimal
   below_floor: Flag
+  /** JSON text: the engine's tier breakdown of the line ([] for a line that is not tiered). */
+  tiers: ColumnType<string, string | undefined, string>
   created_at: Timestamp
   updated_at: Timestamp
 }

@@ -12,6 +12,7 @@ import { pricebooks } from './pricebooks/resource.ts'
 import { prices } from './prices/resource.ts'
 import { productParents } from './product-parents/resource.ts'
 import { products } from './products/resource.ts'
+import { quotes } from './quotes/resource.ts'
 import { segments } from './segments/resource.ts'
 import { taxes } from './taxes/resource.ts'
 import { tokens } from './tokens/resource.ts'
@@ -38,6 +39,7 @@ export const RESOURCES: readonly Resource[] = [
   billingFrequencies,
   pricebooks,
   prices,
+  quotes,
   tokens,
   events,
 ]

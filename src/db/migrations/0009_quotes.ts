@@ -272,6 +272,9 @@ async function build(db: Kysely<unknown>, pg: boolean): Promise<void> {
     .addColumn('price', 'text', (c) => c.notNull())
     .addColumn('tax', 'text')
     .addColumn('tax_id', id)
+    // Whether the line chose its tax (tax_id given, null included) rather than taking its price's default:
+    // a reprice refreshes only a default one.
+    .addColumn('tax_chosen', bool, (c) => c.notNull().defaultTo(no))
     .addColumn('pricing_model', 'text', (c) => c.notNull())
     .addColumn('list_price', decimal)
     .addColumn('quantity', decimal, (c) => c.notNull())
@@ -294,6 +297,8 @@ async function build(db: Kysely<unknown>, pg: boolean): Promise<void> {
     .addColumn('tax_amount', decimal, (c) => c.notNull())
     .addColumn('total_amount', decimal, (c) => c.notNull())
     .addColumn('below_floor', bool, (c) => c.notNull().defaultTo(no))
+    // JSON text: the engine's breakdown of a tiered line ([] otherwise), as the line's pricing shows it.
+    .addColumn('tiers', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('created_at', ts, (c) => c.notNull())
     .addColumn('updated_at', ts, (c) => c.notNull())
     .execute()

@@ -20,6 +20,7 @@ export const currencies = defineResource({
   usedBy: [
     { table: 'pricebooks', column: 'currency_id', noun: ['pricebook', 'pricebooks'] },
     { table: 'taxes', column: 'currency_id', noun: ['tax', 'taxes'] },
+    { table: 'quotes', column: 'currency_id', noun: ['quote', 'quotes'] },
   ],
   routes: async () => (await import('./routes.ts')).currencyRoutes,
   sample: {

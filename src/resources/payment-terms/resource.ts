@@ -8,8 +8,7 @@ export const paymentTerms = defineResource({
   table: 'payment_terms',
   versioned: true,
   softDeleted: false,
-  // Quotes will name their payment term: they join the deletion check with one line here.
-  usedBy: [],
+  usedBy: [{ table: 'quotes', column: 'payment_term_id', noun: ['quote', 'quotes'] }],
   routes: async () => (await import('./routes.ts')).paymentTermRoutes,
   sample: {
     create: async ({ call }) =>

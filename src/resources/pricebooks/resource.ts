@@ -9,7 +9,10 @@ export const pricebooks = defineResource({
   table: 'pricebooks',
   versioned: true,
   softDeleted: false,
-  usedBy: [{ table: 'pricebooks', column: 'base_pricebook_id', noun: ['pricebook', 'pricebooks'] }],
+  usedBy: [
+    { table: 'pricebooks', column: 'base_pricebook_id', noun: ['pricebook', 'pricebooks'] },
+    { table: 'quotes', column: 'pricebook_id', noun: ['quote', 'quotes'] },
+  ],
   routes: async () => (await import('./routes.ts')).pricebookRoutes,
   sample: {
     create: async ({ call, ids }) =>

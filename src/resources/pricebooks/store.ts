@@ -7,7 +7,7 @@ import { isUuid } from '../../domain/ids.ts'
 import { type Rounding, ruleProblems } from '../../domain/pricebook-rules.ts'
 import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageResult, paginate } from '../../http/pagination.ts'
-import { refuseIfUsed } from '../../kernel/references.ts'
+import { adviceByKind, refuseIfUsed } from '../../kernel/references.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { deleteRecord, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import { apiNames } from '../../kernel/unique.ts'
@@ -569,10 +569,19 @@ async function movePrices(w: WriteContext, pricebookId: string): Promise<void> {
   for (const id of ids) w.emit(prices, 'updated', id, shown.get(id))
 }
 
-const ADVICE = [
-  'delete the dynamic pricebook based on it first',
-  'delete the dynamic pricebooks based on it first',
-] as const
+const ADVICE = adviceByKind(
+  {
+    pricebooks: [
+      'delete the dynamic pricebook based on it first',
+      'delete the dynamic pricebooks based on it first',
+    ],
+    quotes: [
+      'deactivate it instead (PATCH {"status": "inactive"}): the quote keeps it',
+      'deactivate it instead (PATCH {"status": "inactive"}): the quotes keep it',
+    ],
+  },
+  'delete the dynamic pricebooks based on it first, and deactivate it rather than delete it while quotes use it',
+)
 
 /**
  * Deletes the pricebook for good, with its prices (the foreign key cascades), unless dynamic pricebooks are
