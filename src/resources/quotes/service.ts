@@ -312,7 +312,11 @@ const NO_ONE_OFF =
   "Field 'discount' is an amount, which comes off one-off lines only, and the quote has none: use a percent"
 
 /** Creates a quote with its whole pricing table; returns its id (`id`: the demo gives the docs' own). */
-export async function createQuote(w: WriteContext, body: QuoteCreate, id: string = uuidv7()): Promise<string> {
+export async function createQuote(
+  w: WriteContext,
+  body: QuoteCreate,
+  id: string = uuidv7(),
+): Promise<string> {
   const { trx, workspaceId } = w
   const customer = await customerOf(trx, workspaceId, body.customer_id)
   if (!customer) throw invalid([NO_SUCH_CUSTOMER])
