@@ -5,6 +5,7 @@ import { flag, isSet } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
 import { isUuid } from '../../domain/ids.ts'
 import { ApiError } from '../../http/errors.ts'
+import { isDateTime } from '../../http/validation.ts'
 import { author, type WriteContext } from '../../kernel/write.ts'
 import { NO_SUCH_CUSTOMER } from '../contacts/store.ts'
 import {
@@ -286,7 +287,11 @@ async function allocateNumber(w: WriteContext, kind: 'quote', at: Date): Promise
 }
 
 /** An expiration date as stored (second precision), or a problem when it is not after the issue date. */
-function expiration(value: string, issued: Date, problems: string[]): string {
+function expiration(value: string, issued: Date, problems: string[]): string | null {
+  if (!isDateTime(value)) {
+    problems.push("Field 'expiration_date' must be an ISO 8601 date-time")
+    return null
+  }
   const at = new Date(Math.floor(Date.parse(value) / 1000) * 1000)
   if (at.getTime() <= issued.getTime()) problems.push("Field 'expiration_date' must be after the issue date")
   return at.toISOString()

@@ -18,6 +18,7 @@ const PERMISSION_KEYS = [
   'payment_terms',
   'catalog',
   'pricing',
+  'quotes',
   'tokens',
   'events',
 ]
@@ -29,6 +30,7 @@ const NONE = {
   payment_terms: 'none',
   catalog: 'none',
   pricing: 'none',
+  quotes: 'none',
   tokens: 'none',
   events: 'none',
 }
@@ -40,6 +42,7 @@ const ALL_WRITE = {
   payment_terms: 'write',
   catalog: 'write',
   pricing: 'write',
+  quotes: 'write',
   tokens: 'write',
   events: 'read',
 }
@@ -51,6 +54,7 @@ const RESOURCES_WRITE: Scope[] = [
   'payment_terms:write',
   'catalog:write',
   'pricing:write',
+  'quotes:write',
   'tokens:write',
   'events:read',
 ]
@@ -344,13 +348,13 @@ describe('POST /api/tokens', () => {
       [{}, "Field 'name' is required"],
       [{ name: '   ' }, "Field 'name' must not be blank"],
       [{ name: 'n'.repeat(101) }, "Field 'name' must be at most 100 characters"],
-      [{ name: 'X', permissions: { quotes: 'read' } }, "Field 'permissions.quotes' is not allowed"],
+      [{ name: 'X', permissions: { invoices: 'read' } }, "Field 'permissions.invoices' is not allowed"],
       [{ name: 'X', permissions: { customers: 'admin' } }, "Field 'permissions.customers' must be one of"],
       [{ name: 'X', permissions: {} }, "Field 'permissions' must grant at least one permission"],
       [{ name: 'X', permissions: { customers: 'none' } }, "Field 'permissions' must grant at least one"],
       [{ name: 'X', permissions: ['customers:read'] }, "Field 'permissions' must be of type object"],
       [{ name: 'X', scopes: [] }, "Field 'scopes' must have at least 1 items"],
-      [{ name: 'X', scopes: ['quotes:read'] }, "Field 'scopes[0]' must be one of"],
+      [{ name: 'X', scopes: ['invoices:read'] }, "Field 'scopes[0]' must be one of"],
       [
         { name: 'X', scopes: ['customers:read', 'customers:read'] },
         "Field 'scopes' must not contain duplicates",
