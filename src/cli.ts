@@ -199,9 +199,17 @@ function buildCli(io: CliIo): Command {
     .requiredOption('--name <name>', 'token name')
     .option('--scopes <list>', 'comma-separated scopes such as customers:read,contacts:write', '*')
     .option('--expires <iso>', 'expiry date-time, ISO 8601, in the future')
-    .option('--json', 'print {"id", "token", "scopes", "expires_at"}')
+    .option('--user <id>', 'an active user of the workspace for the token to act as')
+    .option('--json', 'print {"id", "token", "scopes", "expires_at", "user_id"}')
     .action(
-      async (opts: { workspace: string; name: string; scopes: string; expires?: string; json?: boolean }) => {
+      async (opts: {
+        workspace: string
+        name: string
+        scopes: string
+        expires?: string
+        user?: string
+        json?: boolean
+      }) => {
         if (!UUID.test(opts.workspace))
           throw new UsageError(`--workspace must be a UUID, got "${opts.workspace}"`)
         const name = opts.name.trim()
@@ -219,18 +227,25 @@ function buildCli(io: CliIo): Command {
           if (t <= Date.now()) throw new UsageError('--expires must be in the future')
           expiresAt = new Date(t).toISOString()
         }
+        if (opts.user !== undefined && !UUID.test(opts.user))
+          throw new UsageError(`--user must be a UUID, got "${opts.user}"`)
         const workspaceId = opts.workspace.toLowerCase()
-        const [{ findWorkspace }, { issueToken }] = await Promise.all([
+        const userId = opts.user?.toLowerCase() ?? null
+        const [{ findWorkspace }, { issueToken }, { findActiveUser }] = await Promise.all([
           import('./resources/workspaces/store.ts'),
           import('./resources/tokens/store.ts'),
+          import('./resources/users/store.ts'),
         ])
         const created = await withDb(async (db) => {
           if (!(await findWorkspace(db.kysely, workspaceId)))
             throw new UsageError(`workspace ${workspaceId} not found`)
-          return issueToken(db.kysely, { workspaceId, name, scopes, expiresAt })
+          if (userId !== null && !(await findActiveUser(db.kysely, workspaceId, userId)))
+            throw new UsageError(`user ${userId} is not an active user of workspace ${workspaceId}`)
+          return issueToken(db.kysely, { workspaceId, name, scopes, expiresAt, userId })
         })
         const expires_at = expiresAt ? `${expiresAt.slice(0, 19)}Z` : null
-        if (opts.json) out({ id: created.token.id, token: created.secret, scopes, expires_at })
+        if (opts.json)
+          out({ id: created.token.id, token: created.secret, scopes, expires_at, user_id: userId })
         else out(created.secret)
       },
     )

@@ -2,6 +2,8 @@ import { contactSearchText, customerSearchText, productSearchText } from './db/s
 import type { WriteContext } from './kernel/write.ts'
 import { addresses } from './resources/addresses/resource.ts'
 import { findAddress } from './resources/addresses/store.ts'
+import { businessUnits } from './resources/business-units/resource.ts'
+import { findBusinessUnit } from './resources/business-units/store.ts'
 import { contacts } from './resources/contacts/resource.ts'
 import { findContact } from './resources/contacts/store.ts'
 import { customers } from './resources/customers/resource.ts'
@@ -14,6 +16,8 @@ import { findProduct } from './resources/products/store.ts'
 import { quotes } from './resources/quotes/resource.ts'
 import { createQuote } from './resources/quotes/service.ts'
 import { findQuote } from './resources/quotes/store.ts'
+import { users } from './resources/users/resource.ts'
+import { findUser } from './resources/users/store.ts'
 import { DEFAULT_CATALOG, DEFAULT_PRICEBOOK, DEFAULT_TAX } from './resources/workspaces/defaults.ts'
 
 // The quote of Qwoty's "Get Quote" example (shared/reference/qwoty-get-quote-example.json): owner Paul Martin,
@@ -74,7 +78,7 @@ export async function loadQuoteDemo(w: WriteContext): Promise<void> {
   const stamps = { created_at: AT, updated_at: AT }
   if (await findQuote(trx, ws, DEMO_QUOTE_ID)) return
 
-  await trx
+  const newUsers = await trx
     .insertInto('users')
     .values({
       id: DEMO_OWNER_ID,
@@ -90,16 +94,17 @@ export async function loadQuoteDemo(w: WriteContext): Promise<void> {
       ...stamps,
     })
     .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
     .execute()
 
-  // The workspace's default business unit unless it has one already (a demo workspace made before quotes).
+  // The workspace's default business unit unless it has one already (the demo's, named after it, has).
   const hasDefault = await trx
     .selectFrom('business_units')
     .select('id')
     .where('workspace_id', '=', ws)
     .where('is_default', '=', 1)
     .executeTakeFirst()
-  await trx
+  const newUnits = await trx
     .insertInto('business_units')
     .values({
       id: DEMO_BUSINESS_UNIT_ID,
@@ -120,6 +125,7 @@ export async function loadQuoteDemo(w: WriteContext): Promise<void> {
       ...stamps,
     })
     .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
     .execute()
 
   // The customer's custom fields, which its custom_properties are checked against.
@@ -352,6 +358,10 @@ export async function loadQuoteDemo(w: WriteContext): Promise<void> {
     DEMO_QUOTE_ID,
   )
 
+  for (const { id: userId } of newUsers)
+    emit(users, 'created', userId, (await findUser(trx, ws, userId))?.value)
+  for (const { id: unitId } of newUnits)
+    emit(businessUnits, 'created', unitId, (await findBusinessUnit(trx, ws, unitId))?.value)
   for (const { id: customerId } of newCustomers)
     emit(customers, 'created', customerId, (await findCustomer(trx, ws, customerId))?.value)
   for (const { id: contactId } of newContacts)

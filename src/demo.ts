@@ -11,6 +11,7 @@ import { contacts as contactResource } from './resources/contacts/resource.ts'
 import { findContact } from './resources/contacts/store.ts'
 import { customers } from './resources/customers/resource.ts'
 import { findCustomer } from './resources/customers/store.ts'
+import { seedBusinessUnit } from './resources/workspaces/defaults.ts'
 
 // The example of Qwoty's "Get Customer" page, with its exact ids and timestamps.
 export const DEMO_WORKSPACE_ID = '706eb564-6c4a-4e18-841c-bdd79be6bca7'
@@ -52,6 +53,8 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
       // The docs' own identifiers fail their check digits: the demo takes them, with warnings.
       .onConflict((oc) => oc.column('id').doUpdateSet({ tax_id_validation: 'lenient' }))
       .execute()
+    // Made by the demo, not by createWorkspace: its default business unit comes here, once.
+    await seedBusinessUnit(trx, WS, AT)
     const newCustomers = await trx
       .insertInto('customers')
       .values({

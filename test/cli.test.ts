@@ -2,6 +2,7 @@
 // what needs a process runs as one: the built bin, `quoin serve` (banner, logs, SIGTERM) and what it loads.
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { join } from 'node:path'
@@ -121,6 +122,47 @@ describe('quoin command line', () => {
     assert.equal(all.expires_at, null)
     const plain = await quoin(['token', 'create', '--workspace', ws, '--name', 'plain'], env)
     assert.match(plain.stdout, /^qwoty_[A-Za-z0-9_-]{43}\n$/)
+  })
+
+  it('token create --user makes a token acting as an active user of the workspace, and refuses others', async () => {
+    const ws = json((await quoin(['workspace', 'create', '--name', 'U', '--json'], env)).stdout).id
+    const db = connect(database.url)
+    const user = (status: 'active' | 'inactive') => ({
+      id: randomUUID(),
+      workspace_id: ws,
+      first_name: 'Paul',
+      last_name: status,
+      email: `${status}-${randomUUID()}@example.com`,
+      role: 'manager' as const,
+      status,
+      id_crm: null,
+      id_erp: null,
+      id_accounting: null,
+      created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
+    })
+    const [active, inactive] = [user('active'), user('inactive')]
+    try {
+      await db.kysely.insertInto('users').values([active, inactive]).execute()
+      const args = ['token', 'create', '--workspace', ws, '--name', 'as Paul', '--json']
+      const res = await quoin([...args, '--user', active.id.toUpperCase()], env)
+      assert.equal(res.code, 0, res.stderr)
+      const out = json(res.stdout)
+      assert.equal(out.user_id, active.id)
+      const row = await db.kysely
+        .selectFrom('api_tokens')
+        .select('user_id')
+        .where('id', '=', out.id)
+        .executeTakeFirstOrThrow()
+      assert.equal(row.user_id, active.id)
+      assert.equal(json((await quoin(args, env)).stdout).user_id, null)
+      assertOneLineError(await quoin([...args, '--user', 'paul'], env), /--user must be a UUID/)
+      for (const id of [inactive.id, randomUUID()]) {
+        assertOneLineError(await quoin([...args, '--user', id], env), /is not an active user of workspace/)
+      }
+    } finally {
+      await db.close()
+    }
   })
 
   for (const [why, args, message] of [
@@ -363,9 +405,11 @@ describe('quoin command line', () => {
           // variants by frequency: the consulting one in the Standard pricebook, the widget's two others.
           'pricebook.created',
           ...Array(6).fill('price.created'),
-          // The quote example: its customer, contact and address, its two products (one-off consulting
-          // hours, a monthly support plan) with their rows in the Standard pricebook (one, and one per
-          // billing frequency), and the quote.
+          // The quote example: its owner, business unit, customer, contact and address, its two products
+          // (one-off consulting hours, a monthly support plan) with their rows in the Standard pricebook (one,
+          // and one per billing frequency), and the quote.
+          'user.created',
+          'business_unit.created',
           'customer.created',
           'contact.created',
           'address.created',

@@ -170,8 +170,15 @@ export async function buildToken(
   workspaceId: string,
   scopes: Scope[] = ['*'],
   expiresAt: string | null = null,
+  userId: string | null = null,
 ) {
-  const { row, secret } = await createToken(db.kysely, { workspaceId, name: 'test token', scopes, expiresAt })
+  const { row, secret } = await createToken(db.kysely, {
+    workspaceId,
+    name: 'test token',
+    scopes,
+    expiresAt,
+    userId,
+  })
   return { id: row.id, secret, auth: { authorization: `Bearer ${secret}` } }
 }
 

@@ -1,6 +1,7 @@
 import type { Resource } from '../kernel/resource.ts'
 import { addresses } from './addresses/resource.ts'
 import { billingFrequencies } from './billing-frequencies/resource.ts'
+import { businessUnits } from './business-units/resource.ts'
 import { catalogs } from './catalogs/resource.ts'
 import { categories } from './categories/resource.ts'
 import { contacts } from './contacts/resource.ts'
@@ -16,6 +17,7 @@ import { quotes } from './quotes/resource.ts'
 import { segments } from './segments/resource.ts'
 import { taxes } from './taxes/resource.ts'
 import { tokens } from './tokens/resource.ts'
+import { users } from './users/resource.ts'
 
 /**
  * Every resource of the API. Registration, scopes and token permissions, ETags, purge, lock order, events
@@ -39,6 +41,8 @@ export const RESOURCES: readonly Resource[] = [
   billingFrequencies,
   pricebooks,
   prices,
+  users,
+  businessUnits,
   quotes,
   tokens,
   events,

@@ -16,7 +16,7 @@ import { ApiError } from '../../http/errors.ts'
 import { listBinding, type PageRequest, type PageResult, paginate } from '../../http/pagination.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { stamps, updateLive, versioned } from '../../kernel/store.ts'
-import type { WriteContext } from '../../kernel/write.ts'
+import { author, type WriteContext } from '../../kernel/write.ts'
 import {
   catalogsOf,
   checkParentApiName,
@@ -348,7 +348,7 @@ async function syncVariants(
     await uniquely(() =>
       trx
         .updateTable('products')
-        .set({ ...set, updated_at: at, updated_by: w.actor ?? null })
+        .set({ ...set, updated_at: at, updated_by: author(w) })
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', c.id)
         .execute(),
@@ -481,7 +481,7 @@ export async function updateProductParent(
     updateLive(trx, 'product_parents', workspaceId, id, set, {
       softDeleted: true,
       at,
-      stamps: { updated_by: w.actor ?? null },
+      stamps: { updated_by: author(w) },
       touch: catalogsChanged || variantsChanged,
     }),
   )

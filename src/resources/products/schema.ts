@@ -127,8 +127,16 @@ export const Product = Type.Object(
     ),
     created_at: Timestamp(),
     updated_at: Timestamp(),
-    created_by: Nullable(Type.String({ description: 'The API token that created it' })),
-    updated_by: Nullable(Type.String({ description: 'The API token that changed it last' })),
+    created_by: Nullable(
+      Type.String({
+        description: 'Who created it: the id of the user the token acts as, else the token',
+      }),
+    ),
+    updated_by: Nullable(
+      Type.String({
+        description: 'Who changed it last: the id of the user the token acts as, else the token',
+      }),
+    ),
   },
   { title: 'Product' },
 )

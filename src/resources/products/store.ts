@@ -18,7 +18,7 @@ import { ApiError } from '../../http/errors.ts'
 import type { Versioned } from '../../kernel/resource.ts'
 import { updateLive, versioned } from '../../kernel/store.ts'
 import { alreadyUsed, holderOf, isUniqueViolation } from '../../kernel/unique.ts'
-import type { WriteContext } from '../../kernel/write.ts'
+import { author, type WriteContext } from '../../kernel/write.ts'
 import { DEFAULT_CATALOG } from '../workspaces/defaults.ts'
 import {
   DEFAULT_PAGE_SIZE,
@@ -521,8 +521,8 @@ export async function insertVariants(w: WriteContext, variants: readonly NewVari
       description_inherit_from_product: flag(true),
       primary_image_inherit_from_product: flag(true),
       ...v.columns,
-      created_by: w.actor ?? null,
-      updated_by: w.actor ?? null,
+      created_by: author(w),
+      updated_by: author(w),
       created_at: at,
       updated_at: at,
       search_text: productSearchText({
@@ -662,8 +662,8 @@ export async function createParentWithVariant(
         id_crm: parent.id_crm ?? null,
         id_erp: parent.id_erp ?? null,
         id_accounting: parent.id_accounting ?? null,
-        created_by: w.actor ?? null,
-        updated_by: w.actor ?? null,
+        created_by: author(w),
+        updated_by: author(w),
         created_at: at,
         updated_at: at,
       })
@@ -782,7 +782,7 @@ export async function updateProduct(w: WriteContext, id: string, patch: ProductP
       {
         softDeleted: true,
         at,
-        stamps: { updated_by: w.actor ?? null },
+        stamps: { updated_by: author(w) },
         touch: touched,
       },
     ),

@@ -163,7 +163,9 @@ describe('PATCH, DELETE and reprice of a quote', () => {
     // Without lines, a currency may change only with its pricebook.
     const wrong = await a.patch(`/api/quotes/${empty.id}`, { currency: 'EUR' })
     assert.equal(wrong.statusCode, 400)
-    assert.deepEqual(wrong.json().details, ["Field 'currency' must be the currency of the quote's pricebook: USD"])
+    assert.deepEqual(wrong.json().details, [
+      "Field 'currency' must be the currency of the quote's pricebook: USD",
+    ])
     const amount = await a.patch(`/api/quotes/${empty.id}`, { discount: { type: 'amount', value: 5 } })
     assert.equal(amount.statusCode, 400)
     assert.deepEqual(amount.json().details, [

@@ -17,6 +17,8 @@ import type { Database } from '../../db/types.ts'
 export interface KnownToken {
   tokenId: string
   workspaceId: string
+  /** The user the token acts as (api_tokens.user_id), or null. */
+  userId: string | null
   scopes: string[]
   /** ISO 8601, or null when it never expires. */
   expiresAt: string | null

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Kysely } from 'kysely'
+import { isForeignKeyViolation } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
 import { hasScope, isScope, type Scope, scopesOf } from '../../domain/tokens.ts'
+import { requireScope } from '../../http/auth.ts'
 import { ApiError } from '../../http/errors.ts'
 import { errors, Success } from '../../http/schemas.ts'
 import { declareRoutes, routeConfig } from '../../kernel/routes.ts'
 import { answerWrite } from '../../kernel/write.ts'
+import { findActiveUser } from '../users/store.ts'
 import { tokens } from './resource.ts'
 import { Token, TokenCreate, TokenCreated, TokenListQuery } from './schema.ts'
 import { createTokenIn, findToken, listTokens, revokeTokenIn } from './store.ts'
@@ -65,6 +68,15 @@ function checkCreate(
   return { scopes, expiresAt }
 }
 
+const NO_SUCH_USER = "Field 'user_id' does not name an active user of this workspace"
+
+/** The id of the active user of the workspace a token is to act as, as stored; a 400 naming user_id else. */
+async function actingUser(trx: Kysely<Database>, workspaceId: string, id: string): Promise<string> {
+  const user = await findActiveUser(trx, workspaceId, id)
+  if (!user) throw new ApiError('validation_failed', 'Validation error', [NO_SUCH_USER])
+  return user.value.id
+}
+
 export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = async (app, { db }) => {
   declareRoutes(app, db, tokens, {
     path: '/api/tokens',
@@ -108,16 +120,29 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
           'Its permissions are given as Qwoty-style `permissions` or as `scopes`, not both; with neither, ' +
           'it gets the scopes of the token that creates it. A token cannot grant what it does not hold, nor ' +
           'outlive the token that creates it (which is also its default expiry) ' +
-          "(403 `insufficient_scope`): `write` covers `read`, and only a `'*'` token can grant `'*'`.",
+          "(403 `insufficient_scope`): `write` covers `read`, and only a `'*'` token can grant `'*'`. " +
+          '`user_id` names an active user of the workspace for it to act as (400 otherwise): its writes ' +
+          'record that user as created_by / updated_by. Naming a user other than its own needs `users:write`.',
         body: TokenCreate,
         response: { 201: Success(TokenCreated), ...errors(...bodyErrors, 'invalid_token') },
       },
     },
     async (request, reply) => {
       const { scopes, expiresAt } = checkCreate(request.body, request.auth.scopes, request.auth.expiresAt)
+      const userId = request.body.user_id ?? null
+      if (userId !== null && userId.toLowerCase() !== request.auth.userId)
+        requireScope(request, 'users:write')
       return answerWrite(db, request, reply, { resource: tokens }, async (w) => {
         const name = request.body.name.trim()
-        const { token, secret } = await createTokenIn(w, { name, scopes, expiresAt })
+        const user = userId === null ? null : await actingUser(w.trx, w.workspaceId, userId)
+        const { token, secret } = await createTokenIn(w, { name, scopes, expiresAt, userId: user }).catch(
+          (err) => {
+            // The user deleted meanwhile, by a write this one waited for.
+            throw isForeignKeyViolation(err)
+              ? new ApiError('validation_failed', 'Validation error', [NO_SUCH_USER])
+              : err
+          },
+        )
         const { id, name: named, ...details } = token
         return { status: 201, body: { success: true, data: { id, name: named, token: secret, ...details } } }
       })

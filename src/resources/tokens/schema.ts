@@ -1,7 +1,7 @@
 import Type from 'typebox'
 import { ALL_SCOPES, SCOPE_GROUPS } from '../../domain/tokens.ts'
 import { WholeListParams } from '../../http/pagination.ts'
-import { Nullable, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
+import { Nullable, Ref, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
 
 export const LEVELS = ['read', 'write', 'none'] as const
 export type Level = (typeof LEVELS)[number]
@@ -51,6 +51,12 @@ const tokenDetails = {
   created_at: Timestamp(),
   last_used_at: Nullable(
     Timestamp('When the token last authenticated a request, recorded within a minute; null if never'),
+  ),
+  user_id: Nullable(
+    Uuid(
+      'The user the token acts as: its writes record that user as created_by / updated_by, and it is the ' +
+        'default owner of the quotes it creates and the approver of what it approves. null: nobody',
+    ),
   ),
 }
 
@@ -120,6 +126,14 @@ export const TokenCreate = Type.Object(
           "itself, and only a '*' token can grant '*'",
         examples: [['customers:read', 'contacts:write']],
       }),
+    ),
+    user_id: Type.Optional(
+      Nullable(
+        Ref(
+          'An active user of the workspace for the token to act as (see the user_id of a token). Naming a ' +
+            "user other than the creating token's own needs users:write; null or omitted: nobody",
+        ),
+      ),
     ),
   },
   { additionalProperties: false },

@@ -22,6 +22,8 @@ export interface NewToken {
   name: string
   scopes: Scope[]
   expiresAt?: string | null
+  /** The user the token acts as (checked by the caller: an active user of the workspace). */
+  userId?: string | null
 }
 
 /** Creates a token and returns its row with the secret, which is never stored and never shown again. */
@@ -38,6 +40,7 @@ export async function createToken(db: Kysely<Database>, input: NewToken) {
     last_used_at: null,
     revoked_at: null,
     created_at: nowIso(),
+    user_id: input.userId ?? null,
   }
   await db.insertInto('api_tokens').values(row).execute()
   return { row, secret }
@@ -59,7 +62,7 @@ export function issueToken(db: Kysely<Database>, input: NewToken) {
 const tokenByHash = prepared((db, p: { hash: string }) =>
   db
     .selectFrom('api_tokens')
-    .select(['id', 'workspace_id', 'scopes', 'expires_at', 'revoked_at'])
+    .select(['id', 'workspace_id', 'user_id', 'scopes', 'expires_at', 'revoked_at'])
     .where('token_hash', '=', p.hash),
 )
 
@@ -71,6 +74,7 @@ async function loadToken(db: Kysely<Database>, hash: string): Promise<KnownToken
   return Object.freeze({
     tokenId: row.id,
     workspaceId: row.workspace_id,
+    userId: row.user_id,
     scopes: Object.freeze(row.scopes.split(' ')) as string[],
     expiresAt,
     expiresAtMs: expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(expiresAt),
@@ -98,11 +102,12 @@ const TOKEN_COLUMNS = [
   't.expires_at',
   't.created_at',
   't.last_used_at',
+  't.user_id',
 ] as const
 
 type TokenRow = Pick<
   Selectable<ApiTokenTable>,
-  'id' | 'name' | 'scopes' | 'last4' | 'expires_at' | 'created_at' | 'last_used_at'
+  'id' | 'name' | 'scopes' | 'last4' | 'expires_at' | 'created_at' | 'last_used_at' | 'user_id'
 >
 
 export function toToken(row: TokenRow): Token {
@@ -116,6 +121,7 @@ export function toToken(row: TokenRow): Token {
     expires_at: row.expires_at === null ? null : toWireTime(row.expires_at),
     created_at: toWireTime(row.created_at),
     last_used_at: row.last_used_at === null ? null : toWireTime(row.last_used_at),
+    user_id: row.user_id,
   }
 }
 

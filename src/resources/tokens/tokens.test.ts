@@ -6,10 +6,21 @@ import { buildTenant, buildToken, dialect, type TestApp, useTestApp } from '../.
 import type { Scope } from '../../domain/tokens.ts'
 import { findToken, touchTokens } from './store.ts'
 
-const KEYS = ['id', 'name', 'scopes', 'permissions', 'last4', 'expires_at', 'created_at', 'last_used_at']
+const KEYS = [
+  'id',
+  'name',
+  'scopes',
+  'permissions',
+  'last4',
+  'expires_at',
+  'created_at',
+  'last_used_at',
+  'user_id',
+]
 const CREATED_KEYS = ['id', 'name', 'token', ...KEYS.slice(2)]
-// In the order of the resources, one key per scope (the catalog's four resources share `catalog`, the pricing resources `pricing`), then
-// Quoin's events (read only: '*' reads them).
+// In the order of the resources, one key per scope (the catalog's four resources share `catalog`, the pricing
+// resources `pricing`, business units and custom fields `settings`), quotes, then Quoin's events (read only: '*'
+// reads them).
 const PERMISSION_KEYS = [
   'customers',
   'contacts',
@@ -18,46 +29,16 @@ const PERMISSION_KEYS = [
   'payment_terms',
   'catalog',
   'pricing',
+  'users',
+  'settings',
   'quotes',
   'tokens',
   'events',
 ]
-const NONE = {
-  customers: 'none',
-  contacts: 'none',
-  addresses: 'none',
-  segments: 'none',
-  payment_terms: 'none',
-  catalog: 'none',
-  pricing: 'none',
-  quotes: 'none',
-  tokens: 'none',
-  events: 'none',
-}
-const ALL_WRITE = {
-  customers: 'write',
-  contacts: 'write',
-  addresses: 'write',
-  segments: 'write',
-  payment_terms: 'write',
-  catalog: 'write',
-  pricing: 'write',
-  quotes: 'write',
-  tokens: 'write',
-  events: 'read',
-}
-const RESOURCES_WRITE: Scope[] = [
-  'customers:write',
-  'contacts:write',
-  'addresses:write',
-  'segments:write',
-  'payment_terms:write',
-  'catalog:write',
-  'pricing:write',
-  'quotes:write',
-  'tokens:write',
-  'events:read',
-]
+const READ_ONLY = new Set(['events'])
+const NONE = Object.fromEntries(PERMISSION_KEYS.map((k) => [k, 'none']))
+const ALL_WRITE = Object.fromEntries(PERMISSION_KEYS.map((k) => [k, READ_ONLY.has(k) ? 'read' : 'write']))
+const RESOURCES_WRITE = PERMISSION_KEYS.map((k) => `${k}:${READ_ONLY.has(k) ? 'read' : 'write'}` as Scope)
 
 const WIRE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -119,6 +100,7 @@ describe('GET /api/tokens', () => {
       expires_at: null,
       created_at: shown.created_at,
       last_used_at: null,
+      user_id: null,
     })
     for (const token of body.data) {
       assert.deepEqual(Object.keys(token), KEYS)
@@ -348,7 +330,7 @@ describe('POST /api/tokens', () => {
       [{}, "Field 'name' is required"],
       [{ name: '   ' }, "Field 'name' must not be blank"],
       [{ name: 'n'.repeat(101) }, "Field 'name' must be at most 100 characters"],
-      [{ name: 'X', permissions: { invoices: 'read' } }, "Field 'permissions.invoices' is not allowed"],
+      [{ name: 'X', permissions: { widgets: 'read' } }, "Field 'permissions.widgets' is not allowed"],
       [{ name: 'X', permissions: { customers: 'admin' } }, "Field 'permissions.customers' must be one of"],
       [{ name: 'X', permissions: {} }, "Field 'permissions' must grant at least one permission"],
       [{ name: 'X', permissions: { customers: 'none' } }, "Field 'permissions' must grant at least one"],

@@ -4,7 +4,8 @@ import type { Database } from '../../db/types.ts'
 
 // What Qwoty gives every new account, and Quoin every new workspace (migrations 0007 and 0008 gave the same
 // to the workspaces that existed before them): the "Net 30" payment term, the "Standard" catalog, the euro
-// as default currency, "VAT 20%", monthly, quarterly and yearly billing, and the "Standard" pricebook.
+// as default currency, "VAT 20%", monthly, quarterly and yearly billing, and the "Standard" pricebook; and
+// (migration 0009 likewise) a default business unit named after the workspace, in its default country.
 
 export const DEFAULT_PAYMENT_TERM = {
   name: 'Net 30',
@@ -33,8 +34,9 @@ export const DEFAULT_BILLING_FREQUENCIES = [
 
 export const DEFAULT_PRICEBOOK = { name: 'Standard', api_name: 'standard' } as const
 
-/** Writes a new workspace's defaults, in the transaction that creates it. */
+/** Writes a new workspace's defaults, in the transaction that creates it (after its row). */
 export async function seedWorkspace(trx: Kysely<Database>, workspaceId: string, at: string): Promise<void> {
+  await seedBusinessUnit(trx, workspaceId, at)
   const termId = uuidv7()
   await trx
     .insertInto('payment_terms')
@@ -141,6 +143,47 @@ export async function seedPricing(trx: Kysely<Database>, workspaceId: string, at
       adjustment_percent: null,
       rounding: null,
       rounding_value: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+}
+
+/**
+ * The workspace's default business unit, named after it, in its default country: a company whose brand
+ * and name are the workspace's name. Does nothing when the workspace has a default already.
+ */
+export async function seedBusinessUnit(trx: Kysely<Database>, workspaceId: string, at: string) {
+  const existing = await trx
+    .selectFrom('business_units')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('is_default', '=', 1)
+    .executeTakeFirst()
+  if (existing) return
+  const workspace = await trx
+    .selectFrom('workspaces')
+    .select(['name', 'default_country'])
+    .where('id', '=', workspaceId)
+    .executeTakeFirstOrThrow()
+  await trx
+    .insertInto('business_units')
+    .values({
+      id: uuidv7(),
+      workspace_id: workspaceId,
+      type: 'company',
+      brand: workspace.name,
+      name: workspace.name,
+      logo_url: null,
+      logo_alt: null,
+      tax_ids: '[]',
+      line1: null,
+      line2: null,
+      city: null,
+      postal_code: null,
+      state: null,
+      country: workspace.default_country,
+      is_default: 1,
       created_at: at,
       updated_at: at,
     })
