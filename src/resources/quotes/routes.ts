@@ -10,6 +10,7 @@ import { quotes } from './resource.ts'
 import { QUOTE_READ_ONLY, Quote, QuoteCreate, QuoteListItem, QuoteListQuery, QuotePatch } from './schema.ts'
 import { createQuote, deleteQuote, repriceQuote, updateQuote } from './service.ts'
 import { findQuote, listQuotes } from './store.ts'
+import { quoteTableRoutes } from './table-routes.ts'
 
 const TAG = 'Quotes'
 
@@ -152,4 +153,6 @@ export const quoteRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
       })
     },
   )
+
+  await app.register(quoteTableRoutes, { db })
 }
