@@ -392,6 +392,19 @@ function buildCli(io: CliIo): Command {
       }
     })
 
+  const quotesCommand = program.command('quotes').description('quote housekeeping')
+  quotesCommand
+    .command('expire')
+    .description(
+      'mark expired every sent or pending_signature quote past its expiration date, of every workspace (quoin serve does it every minute)',
+    )
+    .option('--json', 'print {"expired": <count>}')
+    .action(async (opts: { json?: boolean }) => {
+      const { expireQuotes } = await import('./resources/quotes/lifecycle.ts')
+      const expired = await withDb((db) => expireQuotes(db.kysely, new Date()))
+      out(opts.json ? { expired } : `Expired ${expired} quote(s)`)
+    })
+
   program
     .command('demo')
     .description("load the example of Qwoty's docs (Acme Corporation) and print a token for its workspace")

@@ -4,6 +4,7 @@ import type { Config } from './config.ts'
 import { connect } from './db/connect.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { drain } from './http/drain.ts'
+import { scheduleExpiry } from './resources/quotes/expiry.ts'
 import { issueToken } from './resources/tokens/store.ts'
 import { countWorkspaces, createWorkspace } from './resources/workspaces/store.ts'
 
@@ -45,6 +46,7 @@ export async function serve(
       authFailures: { limit: config.authFailureLimit, windowSeconds: config.authFailureWindowSeconds },
       trustProxy: config.trustProxy,
     })
+    scheduleExpiry(app, db.kysely)
   } catch (err) {
     await db.close()
     throw err

@@ -319,9 +319,14 @@ export async function makeSamples(
   }
   for (const resource of RESOURCES) {
     if (resource.sample) ids[resource.name] = await resource.sample.create({ call, ids })
+    const stateful = resource.sample?.stateful
+    if (stateful) ids[statefulKey(resource.name)] = await stateful.create({ call, ids })
   }
   return ids
 }
+
+/** Where makeSamples keeps the record of a resource's stateful routes (see Resource.sample.stateful). */
+const statefulKey = (name: string) => `${name}:stateful`
 
 /** One request to an API route, built from the route list and the samples: what the derived suites send. */
 export interface RouteCase {
@@ -337,6 +342,12 @@ export interface RouteCase {
   resource: string
   /** What another workspace's token gets: 404 by id, 200 for a list, the intrusion status for a create. */
   intrusion: number
+  /**
+   * Its answer depends on the state of its record, which its first success changes (see
+   * Resource.sample.stateful): the token is let through when the answer is neither a 401, nor a 403 of
+   * scope, nor a 5xx.
+   */
+  stateful?: boolean
 }
 
 /**
@@ -361,6 +372,18 @@ export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteC
       ...(body ? { body: body(ids) } : {}),
       ...(contentType ? { contentType } : {}),
       intrusion,
+    }
+  }
+  if (resource.sample?.stateful?.routes.includes(route.url)) {
+    const id = ids[statefulKey(resource.name)]
+    if (!id) throw new Error(`${resource.name} has no stateful sample: ${key} cannot be checked`)
+    const body = method === 'POST' ? resource.sample.actions?.[route.url] : undefined
+    return {
+      ...base,
+      url: route.url.replace(':id', id),
+      ...(body ? { body } : {}),
+      intrusion: 404,
+      stateful: true,
     }
   }
   if (route.url.includes(':id')) {

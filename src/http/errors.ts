@@ -7,6 +7,7 @@ const STATUS = {
   missing_token: 401,
   invalid_token: 401,
   insufficient_scope: 403,
+  approval_forbidden: 403,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,

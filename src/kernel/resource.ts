@@ -107,6 +107,13 @@ export interface Resource {
     actions?: Record<string, object>
     /** The requests of its routes that are neither of the above, by route (`POST /api/prices/import`). */
     requests?: Record<string, SampleRequest>
+    /**
+     * Routes whose answer depends on the record's state, which their first success changes (a quote's
+     * lifecycle actions: a second submit is a 409, approve wants a token acting as a manager): the suites
+     * send them to a record of their own, made by `create` (so the sample stays as the other routes need
+     * it), and take any answer but a refusal of the token or a 5xx as letting the token through.
+     */
+    stateful?: { routes: readonly string[]; create(ctx: SampleContext): Promise<string> }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Resource } from '../kernel/resource.ts'
 import { addresses } from './addresses/resource.ts'
+import { approvalRules } from './approval-rules/resource.ts'
 import { billingFrequencies } from './billing-frequencies/resource.ts'
 import { businessUnits } from './business-units/resource.ts'
 import { catalogs } from './catalogs/resource.ts'
@@ -8,6 +9,7 @@ import { contacts } from './contacts/resource.ts'
 import { currencies } from './currencies/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
+import { orders } from './orders/resource.ts'
 import { paymentTerms } from './payment-terms/resource.ts'
 import { pricebooks } from './pricebooks/resource.ts'
 import { prices } from './prices/resource.ts'
@@ -43,7 +45,9 @@ export const RESOURCES: readonly Resource[] = [
   prices,
   users,
   businessUnits,
+  approvalRules,
   quotes,
+  orders,
   tokens,
   events,
 ]

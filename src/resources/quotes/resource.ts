@@ -1,3 +1,4 @@
+import { QUOTE_ACTIONS } from '../../domain/quote-lifecycle.ts'
 import { defineResource } from '../../kernel/resource.ts'
 
 export const quotes = defineResource({
@@ -19,5 +20,13 @@ export const quotes = defineResource({
     intrusion: { body: (ids) => ({ customer_id: ids.customers }), status: 400 },
     patch: { title: 'Renamed' },
     actions: { '/api/quotes/:id/reprice': {} },
+    // The lifecycle actions (actions.ts) move the quote's status: they get a quote of their own, so that
+    // this sample stays a draft for the routes that edit it.
+    stateful: {
+      routes: QUOTE_ACTIONS.map((action) => `/api/quotes/:id/${action}`),
+      create: async ({ call, ids }) =>
+        (await call('POST', '/api/quotes', { customer_id: ids.customers, title: 'Owner-only lifecycle' }))
+          .body.data.id,
+    },
   },
 })

@@ -6,6 +6,7 @@ import { Page, pageBody } from '../../http/pagination.ts'
 import { errors, IdParams, Success } from '../../http/schemas.ts'
 import { declareRoutes, recordSender, routeConfig, tagOf } from '../../kernel/routes.ts'
 import { answerWrite } from '../../kernel/write.ts'
+import { quoteActionRoutes } from './actions.ts'
 import { quotes } from './resource.ts'
 import { QUOTE_READ_ONLY, Quote, QuoteCreate, QuoteListItem, QuoteListQuery, QuotePatch } from './schema.ts'
 import { createQuote, deleteQuote, repriceQuote, updateQuote } from './service.ts'
@@ -29,6 +30,7 @@ const TOTALS =
   'each rounded at the minor unit, the remainder on the last.'
 
 export const quoteRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
+  await quoteActionRoutes(app, { db })
   declareRoutes(app, db, quotes, {
     path: '/api/quotes',
     tag: TAG,

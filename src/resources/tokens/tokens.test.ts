@@ -19,8 +19,8 @@ const KEYS = [
 ]
 const CREATED_KEYS = ['id', 'name', 'token', ...KEYS.slice(2)]
 // In the order of the resources, one key per scope (the catalog's four resources share `catalog`, the pricing
-// resources `pricing`, business units and custom fields `settings`), quotes, then Quoin's events (read only: '*'
-// reads them).
+// resources `pricing`, business units, custom fields and approval rules `settings`), orders (read only), then
+// Quoin's events (read only: '*' reads them).
 const PERMISSION_KEYS = [
   'customers',
   'contacts',
@@ -32,10 +32,11 @@ const PERMISSION_KEYS = [
   'users',
   'settings',
   'quotes',
+  'orders',
   'tokens',
   'events',
 ]
-const READ_ONLY = new Set(['events'])
+const READ_ONLY = new Set(['orders', 'events'])
 const NONE = Object.fromEntries(PERMISSION_KEYS.map((k) => [k, 'none']))
 const ALL_WRITE = Object.fromEntries(PERMISSION_KEYS.map((k) => [k, READ_ONLY.has(k) ? 'read' : 'write']))
 const RESOURCES_WRITE = PERMISSION_KEYS.map((k) => `${k}:${READ_ONLY.has(k) ? 'read' : 'write'}` as Scope)
