@@ -13,6 +13,7 @@ import { productParents } from './resources/product-parents/resource.ts'
 import { findProductParent } from './resources/product-parents/store.ts'
 import { products } from './resources/products/resource.ts'
 import { findProduct } from './resources/products/store.ts'
+import { runQuoteAction } from './resources/quotes/lifecycle.ts'
 import { quotes } from './resources/quotes/resource.ts'
 import { createQuote } from './resources/quotes/service.ts'
 import { findQuote } from './resources/quotes/store.ts'
@@ -23,7 +24,7 @@ import { DEFAULT_CATALOG, DEFAULT_PRICEBOOK, DEFAULT_TAX } from './resources/wor
 // The quote of Qwoty's "Get Quote" example (shared/reference/qwoty-get-quote-example.json): owner Paul Martin,
 // business unit Acme Corporation, customer Customer Inc. with John Doe, "Q4 2024 Services Proposal" with 100
 // hours of Consulting Services at 150 EUR in "Professional Services" / "Year 1", and a monthly support line so
-// that the summary has a recurring part, as the example's does. The records it names are made as rows (as the
+// that the summary has a recurring part, as the example's does; published (status sent), as the example is. The records it names are made as rows (as the
 // rest of the demo is); the quote itself is made by createQuote, the code POST /api/quotes runs. The example's
 // ids are kept where they are UUIDs (the owner's and the quote's: each table has its own ids, so the quote
 // shares 550e…0000 with the demo customer and price); the others (bu_123, cust_456, contact_789, prod_123) are
@@ -373,4 +374,9 @@ export async function loadQuoteDemo(w: WriteContext): Promise<void> {
   for (const v of variants) emit(products, 'created', v.id, (await findProduct(trx, ws, v.id))?.value)
   await recordPrices()
   emit(quotes, 'created', DEMO_QUOTE_ID, (await findQuote(trx, ws, DEMO_QUOTE_ID))?.value)
+  // Published, as the example is ("sent", publish true), through the action POST /api/quotes/{id}/publish runs.
+  const published = await runQuoteAction(w, DEMO_QUOTE_ID, 'publish', {})
+  if ((published.status ?? 200) >= 300) {
+    throw new Error(`the demo quote could not be published: ${JSON.stringify(published.body)}`)
+  }
 }

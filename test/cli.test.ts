@@ -407,7 +407,7 @@ describe('quoin command line', () => {
           ...Array(6).fill('price.created'),
           // The quote example: its owner, business unit, customer, contact and address, its two products
           // (one-off consulting hours, a monthly support plan) with their rows in the Standard pricebook (one,
-          // and one per billing frequency), and the quote.
+          // and one per billing frequency), and the quote, made then published.
           'user.created',
           'business_unit.created',
           'customer.created',
@@ -419,6 +419,7 @@ describe('quoin command line', () => {
           'product.created',
           ...Array(4).fill('price.created'),
           'quote.created',
+          'quote.sent',
           'token.created',
           'token.created',
         ],

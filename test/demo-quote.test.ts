@@ -71,7 +71,7 @@ describe('quoin demo: the quote of the documented GET /api/quote/{id}', () => {
     const quote = (body.data.quote ?? body.data) as Json
     const example = EXAMPLE.data.quote as Json
     assert.equal(quote.id, example.id)
-    for (const key of ['currency', 'language', 'title', 'opportunity_id']) {
+    for (const key of ['status', 'publish', 'currency', 'language', 'title', 'opportunity_id']) {
       assert.equal(quote[key], example[key], key)
     }
     assert.deepEqual(quote.owner, { ...example.owner, id: DEMO_OWNER_ID })
