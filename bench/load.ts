@@ -1,5 +1,6 @@
 // The load generator: autocannon against BENCH_URL, GET BENCH_PATH{random seeded id} (/api/customers/ by
-// default) with the bearer token; a 2 s warm-up, then BENCH_DURATION seconds measured. Prints one JSON line.
+// default) with the bearer token, or BENCH_METHOD with the JSON body BENCH_BODY; a 2 s warm-up, then
+// BENCH_DURATION seconds measured. Prints one JSON line.
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { stopWithParent } from './child.ts'
@@ -21,6 +22,8 @@ if (!BENCH_URL || !BENCH_TOKEN || !BENCH_IDS_FILE) {
 const duration = Number(process.env.BENCH_DURATION ?? 10)
 const path = process.env.BENCH_PATH ?? '/api/customers/'
 const ids = JSON.parse(readFileSync(BENCH_IDS_FILE, 'utf8')) as string[]
+const method = (process.env.BENCH_METHOD ?? 'GET') as 'GET' | 'POST'
+const body = process.env.BENCH_BODY
 
 function attack(seconds: number) {
   return autocannon({
@@ -28,9 +31,14 @@ function attack(seconds: number) {
     connections: 50,
     pipelining: 1,
     duration: seconds,
-    headers: { authorization: `Bearer ${BENCH_TOKEN}` },
+    headers: {
+      authorization: `Bearer ${BENCH_TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     requests: [
       {
+        method,
+        ...(body === undefined ? {} : { body }),
         setupRequest(req) {
           req.path = `${path}${ids[Math.floor(Math.random() * ids.length)]}`
           return req

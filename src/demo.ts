@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { contactSearchText, customerSearchTax, customerSearchText } from './db/search.ts'
 import type { Database } from './db/types.ts'
 import { loadCatalogDemo } from './demo-catalog.ts'
+import { loadQuoteDemo } from './demo-quote.ts'
 import { normalizeTaxValue } from './domain/tax-ids.ts'
 import { runWrite } from './kernel/write.ts'
 import { addresses } from './resources/addresses/resource.ts'
@@ -145,5 +146,6 @@ export async function loadDemo(db: Kysely<Database>): Promise<void> {
       emit(contactResource, 'created', id, (await findContact(trx, WS, id))?.value)
     for (const { id } of newAddresses) emit(addresses, 'created', id, (await findAddress(trx, WS, id))?.value)
     await loadCatalogDemo(w)
+    await loadQuoteDemo(w)
   })
 }

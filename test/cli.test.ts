@@ -372,8 +372,13 @@ describe('quoin command line', () => {
         .selectFrom('customers')
         .select('id')
         .where('workspace_id', '=', workspace_id)
+        .orderBy('id')
         .execute()
-      assert.deepEqual(customers, [{ id: '550e8400-e29b-41d4-a716-446655440000' }])
+      // The customer of the docs' "Get Customer", and the one of their "Get Quote" (src/demo-quote.ts).
+      assert.deepEqual(customers, [
+        { id: '550e8400-e29b-41d4-a716-446655440000' },
+        { id: 'f10e8400-e29b-41d4-a716-446655440456' },
+      ])
       // One event per record the first run created (the second created its token only), as every write has.
       const events = await db.kysely
         .selectFrom('events')
@@ -400,6 +405,21 @@ describe('quoin command line', () => {
           // variants by frequency: the consulting one in the Standard pricebook, the widget's two others.
           'pricebook.created',
           ...Array(6).fill('price.created'),
+          // The quote example: its owner, business unit, customer, contact and address, its two products
+          // (one-off consulting hours, a monthly support plan) with their rows in the Standard pricebook (one,
+          // and one per billing frequency), and the quote, made then published.
+          'user.created',
+          'business_unit.created',
+          'customer.created',
+          'contact.created',
+          'address.created',
+          'product_parent.created',
+          'product_parent.created',
+          'product.created',
+          'product.created',
+          ...Array(4).fill('price.created'),
+          'quote.created',
+          'quote.sent',
           'token.created',
           'token.created',
         ],

@@ -297,8 +297,12 @@ const discountColumns = (d: QuoteCreate['discount']) =>
 const NO_ONE_OFF =
   "Field 'discount' is an amount, which comes off one-off lines only, and the quote has none: use a percent"
 
-/** Creates a quote with its whole pricing table; returns its id. */
-export async function createQuote(w: WriteContext, body: QuoteCreate): Promise<string> {
+/** Creates a quote with its whole pricing table; returns its id (`id`: the demo gives the docs' own). */
+export async function createQuote(
+  w: WriteContext,
+  body: QuoteCreate,
+  id: string = uuidv7(),
+): Promise<string> {
   const { trx, workspaceId } = w
   const customer = await customerOf(trx, workspaceId, body.customer_id)
   if (!customer) throw invalid([NO_SUCH_CUSTOMER])
@@ -349,7 +353,6 @@ export async function createQuote(w: WriteContext, body: QuoteCreate): Promise<s
   if (pricebook) problems.push(...discountProblems('discount', body.discount, pricebook.currency))
   if (!pricebook) throw invalid(problems)
 
-  const id = uuidv7()
   const quote = { id, workspace_id: workspaceId, pricebook_id: pricebook.id, currency: pricebook.currency }
   const sections = body.pricing_table?.sections ?? []
   const placed: { input: LineItemInput; path: string; s: number; p: number; l: number }[] = []
