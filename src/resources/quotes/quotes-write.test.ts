@@ -252,7 +252,7 @@ describe('PATCH, DELETE and reprice of a quote', () => {
     })
     assert.equal(created.statusCode, 201, created.body)
     const read = await a.get(`/api/quote/${created.json().data.id}`)
-    const before = read.json().data
+    const before = read.json().data.quote
     const id = before.id
     assert.equal(linesOf(before)[1]!.tax, null)
 
@@ -267,7 +267,7 @@ describe('PATCH, DELETE and reprice of a quote', () => {
     await ok(a.patch(`/api/products/${gadget.id}`, { name: 'Gadget Pro' }))
     await ok(a.patch(`/api/prices/${gadget.priceIds['']}`, { amount: 60 }))
     await ok(a.patch(`/api/taxes/${tax}`, { rate: 12 }))
-    const after = (await a.get(`/api/quote/${id}`)).json().data
+    const after = (await a.get(`/api/quote/${id}`)).json().data.quote
     assert.deepEqual(after, before)
 
     const repriced = await a.post(`/api/quotes/${id}/reprice`)
@@ -312,7 +312,7 @@ describe('PATCH, DELETE and reprice of a quote', () => {
     assert.ok(counts.customers! >= 1)
     const read = await a.get(`/api/quote/${quote.id}`)
     assert.equal(read.statusCode, 200)
-    assert.deepEqual(read.json().data, quote)
+    assert.deepEqual(read.json().data.quote, quote)
     const termDeleted = await a.del(`/api/payment-terms/${term}`)
     assert.equal(termDeleted.statusCode, 409)
     assert.match(termDeleted.json().error, /^Payment term is used by 1 quote: /)

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
+import Type from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { notFound } from '../../http/errors.ts'
 import { Page, pageBody } from '../../http/pagination.ts'
@@ -86,10 +87,13 @@ export const quoteRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
       schema: {
         tags: [TAG],
         summary: 'Get a quote (documented path)',
-        description: READ,
+        description:
+          `${READ} As Qwoty documents it, the quote is one level deeper than elsewhere: ` +
+          '`{"success": true, "data": {"quote": {…}}}`. GET /api/quotes/{id} and every write answer the same ' +
+          'quote directly under `data`, as every other resource of Quoin does.',
         params: IdParams,
         response: {
-          200: Success(Quote),
+          200: Success(Type.Object({ quote: Quote }, { additionalProperties: false })),
           ...errors('invalid_parameter', 'invalid_token', 'not_found'),
         },
       },
@@ -98,7 +102,7 @@ export const quoteRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
       const { id } = request.params as { id: string }
       const record = await findQuote(db, request.auth.workspaceId, id)
       if (!record) throw notFound(quotes.noun)
-      return send(request, reply, record.value, tagOf(quotes, record))
+      return send(request, reply, { quote: record.value }, tagOf(quotes, record))
     },
   )
 
