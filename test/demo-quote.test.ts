@@ -56,13 +56,14 @@ describe('quoin demo: the quote of the documented GET /api/quote/{id}', () => {
     assert.deepEqual(shapeProblems(EXAMPLE, res.json(), NULLABLE), [])
   })
 
-  it('GET /api/quotes/{id} answers the same document', async () => {
+  it('GET /api/quotes/{id} answers the same quote, directly under data as every plural route does', async () => {
     const [documented, own] = await Promise.all([
       client.get(`/api/quote/${DEMO_QUOTE_ID}`),
       client.get(`/api/quotes/${DEMO_QUOTE_ID}`),
     ])
     assert.equal(own.statusCode, 200, own.body)
-    assert.equal(own.body, documented.body)
+    assert.equal(own.body, JSON.stringify({ success: true, data: documented.json().data.quote }))
+    assert.equal(own.headers.etag, documented.headers.etag)
   })
 
   it("holds the example's values where Quoin has them", async () => {
