@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { Kysely, Selectable } from 'kysely'
+import type { Kysely } from 'kysely'
 import Type, { type TSchema } from 'typebox'
-import type { Database, QuoteTable } from '../../db/types.ts'
+import type { Database } from '../../db/types.ts'
 import { type ErrorCode, notFound } from '../../http/errors.ts'
 import { errors, IdParams, Success } from '../../http/schemas.ts'
 import { routeConfig } from '../../kernel/routes.ts'
@@ -9,7 +9,7 @@ import { answerWrite, type WriteContext } from '../../kernel/write.ts'
 import { recomputeQuote } from './pricing-table.ts'
 import { quotes } from './resource.ts'
 import { Quote as QuoteDocument } from './schema.ts'
-import { assertEditable, findQuote } from './store.ts'
+import { assertEditable, findQuote, type QuoteRow, quoteRow } from './store.ts'
 import { insertLine, updateLine } from './table-lines.ts'
 import {
   DEFAULT_TAX,
@@ -62,7 +62,7 @@ const EDITS =
   "the quote's lines and totals, records `quote.updated`, and answers the whole quote (as GET " +
   '/api/quotes/{id}) with its new ETag. An id of another quote is a 404.'
 
-type Quote = Selectable<QuoteTable>
+type Quote = QuoteRow
 
 /** What every route answers: the quote as GET /api/quotes/{id} shows it. */
 const QuoteResponse = Success(Type.Object({ quote: QuoteDocument }))
@@ -81,12 +81,7 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
   ) => {
     const { id } = request.params as { id: string }
     return answerWrite(db, request, reply, { resource: quotes, id }, async (w) => {
-      const quote = await w.trx
-        .selectFrom('quotes')
-        .selectAll()
-        .where('workspace_id', '=', w.workspaceId)
-        .where('id', '=', id)
-        .executeTakeFirst()
+      const quote = await quoteRow(w.trx, w.workspaceId, id)
       if (!quote) throw notFound(quotes.noun)
       const changed = await edit(w, quote, () => assertEditable(quote))
       if (changed) await recomputeQuote(w, id)
@@ -131,8 +126,6 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
     if (!found) throw notFound('Line item')
     return found
   }
-
-  const quoteRef = (quote: Quote) => quote
 
   app.route({
     ...route(
@@ -245,7 +238,7 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
       write(request, reply, 201, async (w, quote, editable) => {
         const found = await phase(w.trx, quote, (request.params as { phase_id: string }).phase_id)
         editable()
-        await insertLine(w, quoteRef(quote), found, request.body as LineCreate)
+        await insertLine(w, quote, found, request.body as LineCreate)
         return true
       }),
   })
@@ -271,7 +264,7 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
       write(request, reply, 200, async (w, quote, editable) => {
         const found = await line(w.trx, quote, (request.params as { line_id: string }).line_id)
         editable()
-        return updateLine(w, quoteRef(quote), found, request.body as LinePatch)
+        return updateLine(w, quote, found, request.body as LinePatch)
       }),
   })
 
