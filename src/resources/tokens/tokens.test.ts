@@ -337,7 +337,7 @@ describe('POST /api/tokens', () => {
       [{ name: 'X', permissions: { customers: 'none' } }, "Field 'permissions' must grant at least one"],
       [{ name: 'X', permissions: ['customers:read'] }, "Field 'permissions' must be of type object"],
       [{ name: 'X', scopes: [] }, "Field 'scopes' must have at least 1 items"],
-      [{ name: 'X', scopes: ['quotes:read'] }, "Field 'scopes[0]' must be one of"],
+      [{ name: 'X', scopes: ['contracts:read'] }, "Field 'scopes[0]' must be one of"],
       [
         { name: 'X', scopes: ['customers:read', 'customers:read'] },
         "Field 'scopes' must not contain duplicates",
