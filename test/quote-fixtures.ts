@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { v7 as uuidv7 } from 'uuid'
-import type { api } from './helpers.ts'
+import type { api, TestApp } from './helpers.ts'
 
 // What quote tests build through the API: customers with contacts and addresses, products with their price
 // in a pricebook filled in, taxes and payment terms. Shared by the quote suites (header, lines, lifecycle,
@@ -138,4 +138,60 @@ export async function billingFrequencies(a: Api): Promise<Record<string, string>
 export async function defaultVat(a: Api): Promise<string> {
   const res = await a.get('/api/taxes?limit=1000')
   return ((res.json().data as Json[]).find((x) => x.api_name === 'vat_20') as Json).id as string
+}
+
+/** A user of the workspace, made directly (users are another resource's). */
+export async function insertUser(t: TestApp, workspaceId: string, status: 'active' | 'inactive' = 'active') {
+  const id = uuidv7()
+  const at = new Date().toISOString()
+  await t.db.kysely
+    .insertInto('users')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      first_name: 'Paul',
+      last_name: 'Martin',
+      email: `paul.${id}@acme.com`,
+      role: 'sales_rep',
+      status,
+      id_crm: 'CRM-1',
+      id_erp: null,
+      id_accounting: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  return id
+}
+
+/** A custom field of the workspace, made directly. */
+export async function insertCustomField(
+  t: TestApp,
+  workspaceId: string,
+  field: {
+    object: 'customer' | 'quote'
+    api_name: string
+    type: 'text' | 'number' | 'date'
+    is_required?: boolean
+  },
+) {
+  const id = uuidv7()
+  const at = new Date().toISOString()
+  await t.db.kysely
+    .insertInto('custom_fields')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      object: field.object,
+      name: field.api_name,
+      api_name: field.api_name,
+      type: field.type,
+      description: null,
+      is_required: field.is_required ? 1 : 0,
+      is_active: 1,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  return id
 }

@@ -19,7 +19,7 @@ const DATE_TIME =
   /^(\d{4})-(\d\d)-(\d\d)[Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/
 
 /** RFC 3339 with a real calendar day and an instant both databases hold: no leap second, years 1 to 9999. */
-function isDateTime(value: string): boolean {
+export function isDateTime(value: string): boolean {
   const m = DATE_TIME.exec(value)
   if (!m) return false
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])]

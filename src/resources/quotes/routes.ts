@@ -111,7 +111,7 @@ export const quoteRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
         description:
           "The workspace's quotes, oldest first, a page at a time, as summaries (GET one for the whole " +
           'document). Filters: `status`, `customer_id`, `owner_id`, `number` (exact), and instants ' +
-          '`created_after` / `issued_after` (at or after) and `created_before` / `issued_before` (before). ' +
+          '`created_since` / `issued_since` (at or after) and `created_before` / `issued_before` (before). ' +
           'The amounts sum every line: the one-off ones and one period of each recurring one.',
         querystring: QuoteListQuery,
         response: {
@@ -127,7 +127,7 @@ export const quoteRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
   app.post(
     '/api/quotes/:id/reprice',
     {
-      config: routeConfig(quotes, 'write', { etag: true, ifMatch: true }),
+      config: routeConfig(quotes, 'write', { etag: true }),
       schema: {
         tags: [TAG],
         summary: 'Reprice a quote',

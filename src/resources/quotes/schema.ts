@@ -25,6 +25,13 @@ export type QuoteStatus = (typeof QUOTE_STATUSES)[number]
 export const DISCOUNT_TYPES = ['percent', 'amount'] as const
 export const INTERVALS = ['day', 'week', 'month', 'year'] as const
 
+/** ISO 8601 UTC with milliseconds, as Qwoty's example shows the issue date (other instants have seconds). */
+const IssueDate = Type.String({
+  pattern: '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$',
+  description: 'When it was created: ISO 8601 UTC with milliseconds',
+  examples: ['2026-03-10T09:15:00.000Z'],
+})
+
 const Money = (description: string) => Type.Number({ description, examples: [150] })
 const Str = (description: string, example?: string) =>
   Type.String({ description, ...(example ? { examples: [example] } : {}) })
@@ -231,11 +238,7 @@ export const Quote = Type.Object(
     number: Str('Number from the workspace pattern', 'Q-2026-0001'),
     status: StringEnum(QUOTE_STATUSES),
     publish: Type.Boolean({ description: 'Published (sent) at some point' }),
-    issue_date: Type.String({
-      format: 'date-time',
-      description: 'When it was created, ISO 8601 with milliseconds',
-      examples: ['2026-03-10T09:15:00.000Z'],
-    }),
+    issue_date: IssueDate,
     owner: Nullable(Owner),
     expiration_date: Nullable(Timestamp('ISO 8601 UTC, second precision')),
     currency: Str('ISO 4217 code of its pricebook', 'EUR'),
@@ -288,7 +291,7 @@ export const QuoteListItem = Type.Object(
     net_amount: Money('Every line, one-off and recurring (one period of each), net of discounts'),
     tax_amount: Money('Tax of every line'),
     total_amount: Money('net_amount + tax_amount'),
-    issue_date: Type.String({ format: 'date-time', description: 'ISO 8601 with milliseconds' }),
+    issue_date: IssueDate,
     expiration_date: Nullable(Timestamp()),
     created_at: Timestamp(),
     updated_at: Timestamp(),
@@ -429,11 +432,16 @@ const headerFields = {
   ),
   title: Type.Optional(Nullable(Type.String({ maxLength: 255, description: 'Title' }))),
   opportunity_id: Type.Optional(Nullable(Type.String({ maxLength: 255, description: 'CRM opportunity id' }))),
+  // Checked as a date-time by the write, not the schema: a PATCH of another workspace's quote is a 404
+  // whatever its body holds.
   expiration_date: Type.Optional(
     Nullable(
       Type.String({
-        format: 'date-time',
-        description: "After the issue date; default: issue date plus the workspace's quote_validity_days",
+        maxLength: 64,
+        description:
+          'ISO 8601 date-time after the issue date, kept to the second; default: the issue date plus the ' +
+          "workspace's quote_validity_days",
+        examples: ['2026-12-31T23:59:59Z'],
       }),
     ),
   ),
@@ -532,9 +540,9 @@ export const QuoteListQuery = Type.Object(
     number: Type.Optional(
       Type.String({ minLength: 1, maxLength: 255, description: 'Only the quote of this exact number' }),
     ),
-    created_after: Instant('Only the quotes created at or after this instant'),
+    created_since: Instant('Only the quotes created at or after this instant'),
     created_before: Instant('Only the quotes created before this instant'),
-    issued_after: Instant('Only the quotes issued at or after this instant'),
+    issued_since: Instant('Only the quotes issued at or after this instant'),
     issued_before: Instant('Only the quotes issued before this instant'),
   },
   { additionalProperties: false },
