@@ -92,9 +92,9 @@ const Accepted = Type.Object({
   ),
 })
 
-/** Every action takes an optional body: none at all is an empty one. */
+/** Every action takes an optional body: none at all is an empty one (null is still refused). */
 function emptyBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) {
-  request.body ??= {}
+  if (request.body === undefined) request.body = {}
   done()
 }
 
