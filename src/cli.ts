@@ -19,9 +19,10 @@ const TAX_ID_VALIDATION = new Option(
 /** A --default-country value as stored (upper-case alpha-2), or a usage error. */
 async function countryOption(value: string | undefined): Promise<string | undefined> {
   if (value === undefined) return undefined
-  const code = value.trim().toUpperCase()
-  const { default: countries } = await import('i18n-iso-countries')
-  if (!/^[A-Z]{2}$/.test(code) || !countries.isValid(code)) {
+  // The check PATCH /api/workspace/settings makes.
+  const { countryCode } = await import('./resources/settings/rules.ts')
+  const code = countryCode(value)
+  if (code === undefined) {
     throw new UsageError(`--default-country must be an ISO 3166-1 alpha-2 code such as FR, got "${value}"`)
   }
   return code

@@ -163,3 +163,35 @@ export async function insertUser(t: TestApp, workspaceId: string, status: 'activ
     .execute()
   return id
 }
+
+/** A custom field of the workspace, made directly. */
+export async function insertCustomField(
+  t: TestApp,
+  workspaceId: string,
+  field: {
+    object: 'customer' | 'quote'
+    api_name: string
+    type: 'text' | 'number' | 'date'
+    is_required?: boolean
+  },
+) {
+  const id = uuidv7()
+  const at = new Date().toISOString()
+  await t.db.kysely
+    .insertInto('custom_fields')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      object: field.object,
+      name: field.api_name,
+      api_name: field.api_name,
+      type: field.type,
+      description: null,
+      is_required: field.is_required ? 1 : 0,
+      is_active: 1,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  return id
+}

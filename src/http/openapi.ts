@@ -150,19 +150,12 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     transform: ({ schema, url, route }) => {
-      const config = route.config as
-        | { scope?: string; conditional?: Conditional; resource?: string }
-        | undefined
+      const config = route.config as { scope?: string; conditional?: Conditional } | undefined
       const secured = Boolean(config?.scope)
       const path = url.replace(/:(\w+)/g, '{$1}')
       for (const method of [route.method].flat())
         conditionals.set(`${method} ${path}`, config?.conditional ?? {})
-      // The resource an operation belongs to, which its path does not always spell (GET /api/quote/{id}).
-      const resource = config?.resource ? { 'x-resource': config.resource } : {}
-      return {
-        schema: { ...schema, security: secured ? [{ bearer: [] }] : [], ...resource } as typeof schema,
-        url,
-      }
+      return { schema: { ...schema, security: secured ? [{ bearer: [] }] : [] } as typeof schema, url }
     },
     transformObject: (document) =>
       declareHeaders((document as { openapiObject: never }).openapiObject, conditionals) as never,

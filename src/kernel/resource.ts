@@ -11,6 +11,7 @@ export interface Versioned<T> {
 
 /** The tables of records that writes lock: a versioned one has a `version`, bumped on every change. */
 export type RecordTable =
+  | 'workspaces'
   | 'customers'
   | 'contacts'
   | 'addresses'
@@ -77,6 +78,12 @@ export interface Resource {
   table?: RecordTable
   /** Its records carry a version: ETag on reads and writes, If-None-Match, If-Match. */
   versioned: boolean
+  /**
+   * One record per workspace, the workspace's own row of `table` (keyed by the workspace's id, as
+   * `workspaces` is), at one path without an id: GET and PATCH, no list, create or delete. Writes lock it
+   * by the workspace's id.
+   */
+  singleton?: boolean
   /** Deleted records stay, marked `deleted_at`, until `quoin purge` removes them; reads and locks skip them. */
   softDeleted: boolean
   /**

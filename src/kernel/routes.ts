@@ -32,7 +32,8 @@ declare module 'fastify' {
   }
 }
 
-const BODY_ERRORS = [
+/** The errors every route that takes a body can answer about it. */
+export const BODY_ERRORS = [
   'validation_failed',
   'invalid_json',
   'payload_too_large',

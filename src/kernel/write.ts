@@ -222,8 +222,12 @@ async function lockTarget(
   }
   const live = resource.softDeleted ? sql` and deleted_at is null` : sql``
   const version = resource.versioned ? sql`version` : sql`0 as version`
+  // A singleton is the workspace's own row: its id is the workspace's, and it has no workspace_id.
+  const whose = resource.singleton
+    ? sql`id = ${workspaceId}`
+    : sql`workspace_id = ${workspaceId} and id = ${id}`
   const { rows } = await sql<Locked>`select ${version} from ${sql.table(table)}
-    where workspace_id = ${workspaceId} and id = ${id}${live}${forUpdate}`.execute(trx)
+    where ${whose}${live}${forUpdate}`.execute(trx)
   const current = rows[0]
   if (current && ifMatch && ifMatch !== '*' && !ifMatch.includes(etagOf(current.version))) {
     throw new ApiError(

@@ -17,6 +17,7 @@ import { productParents } from './product-parents/resource.ts'
 import { products } from './products/resource.ts'
 import { quotes } from './quotes/resource.ts'
 import { segments } from './segments/resource.ts'
+import { settings } from './settings/resource.ts'
 import { taxes } from './taxes/resource.ts'
 import { tokens } from './tokens/resource.ts'
 import { users } from './users/resource.ts'
@@ -43,6 +44,7 @@ export const RESOURCES: readonly Resource[] = [
   billingFrequencies,
   pricebooks,
   prices,
+  settings,
   users,
   businessUnits,
   approvalRules,

@@ -25,8 +25,6 @@ interface OperationObject {
   requestBody?: { required?: boolean; content?: Record<string, MediaType> }
   responses?: Record<string, ResponseObject>
   security?: Record<string, string[]>[]
-  /** The resource the operation belongs to (see src/http/openapi.ts). */
-  'x-resource'?: string
 }
 
 export interface OpenApiDocument {
@@ -86,7 +84,7 @@ export function authenticatedOperations(doc: OpenApiDocument): Operation[] {
         key: `${method.toUpperCase()} ${path}`,
         method: method.toUpperCase(),
         path,
-        resource: op['x-resource'] ?? resourceOf(path),
+        resource: resourceOf(path),
         pathParams: all.filter((p) => p.in === 'path'),
         queryParams: all.filter((p) => p.in === 'query'),
         headerParams: all.filter((p) => p.in === 'header'),

@@ -176,7 +176,9 @@ async function build(db: Kysely<unknown>, pg: boolean): Promise<void> {
     .addColumn('language', 'text', (c) => c.notNull().defaultTo('en'))
     .addColumn('title', 'text')
     .addColumn('opportunity_id', 'text')
-    .addColumn('customer_id', id, (c) => c.notNull().references('customers.id'))
+    // No foreign key: the quote shows its copy of the customer, which outlives the customer (a deleted one is
+    // purged for good after its restore window, its quotes staying as they were).
+    .addColumn('customer_id', id, (c) => c.notNull())
     .addColumn('owner_id', id, (c) => c.references('users.id').onDelete('set null'))
     .addColumn('business_unit_id', id, (c) => c.references('business_units.id').onDelete('set null'))
     .addColumn('pricebook_id', id, (c) => c.notNull().references('pricebooks.id'))

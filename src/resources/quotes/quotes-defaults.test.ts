@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
-import { api, buildTenant, type TestApp, useTestApp } from '../../../test/helpers.ts'
+import { api, buildTenant, buildToken, type TestApp, useTestApp } from '../../../test/helpers.ts'
 import {
   billingFrequencies,
   buildPaymentTerm,
   buildPricedProduct,
   buildQuoteCustomer,
   buildTax,
+  insertCustomField,
   insertUser,
 } from '../../../test/quote-fixtures.ts'
 import { runWrite } from '../../kernel/write.ts'
@@ -150,6 +151,8 @@ describe('POST /api/quotes: defaults', () => {
     const customer = await buildQuoteCustomer(a, { contacts: 3, addresses: ['billing', 'billing'] })
     const owner = await insertUser(t, tenant.workspaceId)
     const term = await buildPaymentTerm(a, [{ percentage: 100, term: 'due_now' }])
+    await insertCustomField(t, tenant.workspaceId, { object: 'quote', api_name: 'region', type: 'text' })
+    await insertCustomField(t, tenant.workspaceId, { object: 'quote', api_name: 'seats', type: 'number' })
     const res = await a.post('/api/quotes', {
       customer_id: customer.id,
       contact_ids: [customer.contactIds[2], customer.contactIds[0]!.toUpperCase()],
@@ -208,6 +211,26 @@ describe('POST /api/quotes: defaults', () => {
     assert.deepEqual([history!.token_id, history!.user_id], [tenant.id, userId])
   })
 
+  it('makes the owner the user a token acts as, through the API', async () => {
+    const customer = await buildQuoteCustomer(a)
+    const user = await a.post('/api/users', {
+      first_name: 'Sam',
+      last_name: 'Seller',
+      email: `sam.${uuidv7()}@acme.com`,
+      role: 'sales_rep',
+    })
+    assert.equal(user.statusCode, 201, user.body)
+    const acting = await buildToken(t.db, tenant.workspaceId, ['*'], null, user.json().data.id)
+    const res = await a.post('/api/quotes', { customer_id: customer.id }, acting.auth)
+    assert.equal(res.statusCode, 201, res.body)
+    assert.equal(res.json().data.owner.id, user.json().data.id)
+    assert.equal(res.json().data.owner.first_name, 'Sam')
+    assert.equal(res.json().data.created_by, user.json().data.id)
+    // An owner given wins; null leaves the quote without one.
+    const none = await a.post('/api/quotes', { customer_id: customer.id, owner_id: null }, acting.auth)
+    assert.equal(none.json().data.owner, null)
+  })
+
   it("takes the oldest active pricebook of the customer's segment, else the oldest without segments", async () => {
     const segment = (await a.post('/api/segments', { name: 'Partners' })).json().data.id
     const catalog = (await a.get('/api/catalogs')).json().data[0].id
@@ -253,6 +276,7 @@ describe('POST /api/quotes: each problem named by its field', () => {
   before(async () => {
     tenant = await buildTenant(t.db)
     a = api(t, tenant.auth)
+    await insertCustomField(t, tenant.workspaceId, { object: 'quote', api_name: 'seats', type: 'number' })
     customer = await buildQuoteCustomer(a, { contacts: 1, addresses: ['billing', 'shipping'] })
     stranger = await buildQuoteCustomer(a, { contacts: 1, addresses: ['billing'] })
     product = (await buildPricedProduct(a, 'Widget', { pricing_model: 'flat', amount: 10 })).id
@@ -304,7 +328,7 @@ describe('POST /api/quotes: each problem named by its field', () => {
       payment_term_id: inactiveTerm,
       currency: 'USD',
       expiration_date: '2001-01-01T00:00:00Z',
-      custom_properties: { nested: { a: 1 } },
+      custom_properties: { nested: { a: 1 }, seats: 'many' },
       discount: { type: 'percent', value: 100.5 },
     })
     assert.deepEqual(details, [
@@ -316,7 +340,8 @@ describe('POST /api/quotes: each problem named by its field', () => {
       "Field 'currency' must be the currency of the pricebook 'Standard': EUR",
       "Field 'payment_term_id' names an inactive payment term",
       "Field 'expiration_date' must be after the issue date",
-      "Field 'custom_properties.nested' must be a string or a number",
+      "Field 'custom_properties.nested' is not a custom field of quotes: create it with POST /api/custom-fields first",
+      "Field 'custom_properties.seats' must be a number (custom field of type number)",
       "Field 'discount.value' is at most 100 for a percent discount",
     ])
     assert.deepEqual(
@@ -423,6 +448,32 @@ describe('POST /api/quotes: each problem named by its field', () => {
       "Field 'unknown' is not allowed",
       "Field 'pricing_table.sections[0].name' is required",
     ])
+  })
+
+  it("requires the workspace's required custom fields on quotes", async () => {
+    const other = await buildTenant(t.db)
+    const b = api(t, other.auth)
+    await insertCustomField(t, other.workspaceId, {
+      object: 'quote',
+      api_name: 'po_number',
+      type: 'text',
+      is_required: true,
+    })
+    const buyer = await buildQuoteCustomer(b)
+    const res = await b.post('/api/quotes', { customer_id: buyer.id })
+    assert.equal(res.statusCode, 400)
+    assert.deepEqual(res.json().details, [
+      "Field 'custom_properties.po_number' is required (a required custom field)",
+    ])
+    const given = await b.post('/api/quotes', {
+      customer_id: buyer.id,
+      custom_properties: { po_number: 'PO-1' },
+    })
+    assert.equal(given.statusCode, 201, given.body)
+    const removed = await b.patch(`/api/quotes/${given.json().data.id}`, {
+      custom_properties: { po_number: null },
+    })
+    assert.equal(removed.statusCode, 400)
   })
 })
 

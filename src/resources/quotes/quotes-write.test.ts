@@ -8,8 +8,10 @@ import {
   buildQuoteCustomer,
   buildTax,
   defaultVat,
+  insertCustomField,
   insertUser,
 } from '../../../test/quote-fixtures.ts'
+import { purgeResources } from '../../kernel/purge.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read back in assertions
 type Json = Record<string, any>
@@ -31,6 +33,7 @@ describe('PATCH, DELETE and reprice of a quote', () => {
     a = api(t, tenant.auth)
     customer = await buildQuoteCustomer(a, { contacts: 2, addresses: ['billing', 'shipping', 'billing'] })
     vat = await defaultVat(a)
+    await insertCustomField(t, tenant.workspaceId, { object: 'quote', api_name: 'region', type: 'text' })
     widget = await buildPricedProduct(
       a,
       'Widget',
@@ -298,6 +301,32 @@ describe('PATCH, DELETE and reprice of a quote', () => {
     assert.equal(again.json().data.customer.billing_address.city, 'Marseille')
     const owned = await a.patch(`/api/quotes/${id}`, { owner_id: owner })
     assert.equal(owned.json().data.owner.last_name, 'Changed')
+  })
+
+  it("outlives its customer's deletion and purge, and keeps its pricebook and payment term from deletion", async () => {
+    const gone = await buildQuoteCustomer(a, { contacts: 1 })
+    const term = await buildPaymentTerm(a, [{ percentage: 100, term: 'net30' }])
+    const quote = (await a.post('/api/quotes', { customer_id: gone.id, payment_term_id: term })).json().data
+    assert.equal((await a.del(`/api/customers/${gone.id}`)).statusCode, 200)
+    const counts = await purgeResources(t.db.kysely, new Date(Date.now() + 86_400_000))
+    assert.ok(counts.customers! >= 1)
+    const read = await a.get(`/api/quote/${quote.id}`)
+    assert.equal(read.statusCode, 200)
+    assert.deepEqual(read.json().data, quote)
+    const termDeleted = await a.del(`/api/payment-terms/${term}`)
+    assert.equal(termDeleted.statusCode, 409)
+    assert.match(termDeleted.json().error, /^Payment term is used by 1 quote: /)
+    const catalog = (await a.get('/api/catalogs')).json().data[0].id
+    const book = (await a.post('/api/pricebooks', { name: 'Used', catalog_id: catalog })).json().data.id
+    const empty = (await a.post('/api/quotes', { customer_id: customer.id, pricebook_id: book })).json().data
+    const bookDeleted = await a.del(`/api/pricebooks/${book}`)
+    assert.equal(bookDeleted.statusCode, 409)
+    assert.equal(
+      bookDeleted.json().error,
+      'Pricebook is used by 1 quote: deactivate it instead (PATCH {"status": "inactive"}): the quote keeps it',
+    )
+    assert.equal((await a.del(`/api/quotes/${empty.id}`)).statusCode, 200)
+    assert.equal((await a.del(`/api/pricebooks/${book}`)).statusCode, 200)
   })
 
   it('answers 409 naming the lines whose price is gone when repricing, and changes nothing', async () => {

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js'
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
 import { v7 as uuidv7 } from 'uuid'
 import { flag, isSet } from '../../db/dialect.ts'
 import type { Database } from '../../db/types.ts'
@@ -8,6 +8,12 @@ import { ApiError } from '../../http/errors.ts'
 import { isDateTime } from '../../http/validation.ts'
 import { author, type WriteContext } from '../../kernel/write.ts'
 import { NO_SUCH_CUSTOMER } from '../contacts/store.ts'
+import {
+  checkCustomProperties,
+  parseCustomProperties,
+  patchCustomProperties,
+} from '../custom-fields/check.ts'
+import { allocateNumber } from '../settings/numbers.ts'
 import {
   type BuiltLine,
   buildLines,
@@ -250,40 +256,15 @@ async function defaultPaymentTerm(trx: Kysely<Database>, workspaceId: string): P
   return row?.id ?? null
 }
 
-/**
- * The custom properties as stored.
- * TODO(people): replace with checkCustomProperties(trx, workspaceId, 'quote', value) of
- * src/resources/custom-fields/check.ts once the people branch is merged.
- */
-async function customProperties(
-  _trx: Kysely<Database>,
-  _workspaceId: string,
-  value: Record<string, unknown>,
-  problems: string[],
-): Promise<Record<string, string | number>> {
-  for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== 'string' && typeof v !== 'number') {
-      problems.push(`Field 'custom_properties.${key}' must be a string or a number`)
-    }
+/** What a check throws, as problems among the write's others (every field at fault named at once). */
+async function collecting<T>(problems: string[], check: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await check()
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'validation_failed') throw err
+    problems.push(...(err.details ?? [err.message]))
+    return undefined
   }
-  return value as Record<string, string | number>
-}
-
-/**
- * The next quote number.
- * TODO(numbers): replace with allocateNumber(w, 'quote', at) of src/resources/settings/numbers.ts once the
- * numbers branch is merged: this stand-in ignores the workspace's pattern.
- */
-async function allocateNumber(w: WriteContext, kind: 'quote', at: Date): Promise<string> {
-  const row = await w.trx
-    .insertInto('number_counters')
-    .values({ workspace_id: w.workspaceId, kind, period: '', value: 1 })
-    .onConflict((oc) =>
-      oc.columns(['workspace_id', 'kind', 'period']).doUpdateSet({ value: sql`number_counters.value + 1` }),
-    )
-    .returning('value')
-    .executeTakeFirstOrThrow()
-  return `Q-${at.getUTCFullYear()}-${String(row.value).padStart(4, '0')}`
 }
 
 /** An expiration date as stored (second precision), or a problem when it is not after the issue date. */
@@ -363,7 +344,12 @@ export async function createQuote(
       : body.expiration_date === null
         ? null
         : expiration(body.expiration_date, issued, problems)
-  const custom = await customProperties(trx, workspaceId, body.custom_properties ?? {}, problems)
+  // A quote's required custom fields must be given at creation, as a customer's are.
+  const custom = await collecting(problems, () =>
+    checkCustomProperties(trx, workspaceId, 'quote', body.custom_properties ?? {}, 'custom_properties', {
+      required: true,
+    }),
+  )
   if (pricebook) problems.push(...discountProblems('discount', body.discount, pricebook.currency))
   if (!pricebook) throw invalid(problems)
 
@@ -428,7 +414,7 @@ export async function createQuote(
       discount_value: null,
       ...discount,
       is_prices_hidden: flag(body.pricing_table?.settings?.is_prices_hidden ?? false),
-      custom_properties: JSON.stringify(custom),
+      custom_properties: JSON.stringify(custom ?? {}),
       snapshot: JSON.stringify(snapshot),
       ...priced.quote,
       id_crm: null,
@@ -652,9 +638,11 @@ export async function updateQuote(w: WriteContext, id: string, patch: QuotePatch
         : expiration(patch.expiration_date, new Date(row.issue_date), problems)
   }
   if (patch.custom_properties !== undefined) {
-    changes.custom_properties = JSON.stringify(
-      await customProperties(trx, workspaceId, patch.custom_properties, problems),
+    const stored = parseCustomProperties(row.custom_properties)
+    const merged = await collecting(problems, () =>
+      patchCustomProperties(trx, workspaceId, 'quote', stored, patch.custom_properties),
     )
+    changes.custom_properties = JSON.stringify(merged ?? stored)
   }
   if (patch.discount !== undefined) {
     problems.push(...discountProblems('discount', patch.discount, pricebook.currency))

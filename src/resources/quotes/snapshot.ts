@@ -1,6 +1,7 @@
 import countries from 'i18n-iso-countries'
 import type { Kysely, Selectable } from 'kysely'
 import type { AddressTable, Database } from '../../db/types.ts'
+import { parseCustomProperties } from '../custom-fields/check.ts'
 import type { QuoteAddress, QuoteBusinessUnit, QuoteCustomer, QuoteOwner } from './schema.ts'
 
 // What a quote shows of the records it names is copied when they are set (at creation, or when a PATCH names
@@ -167,10 +168,7 @@ export async function customerCopy(
     shipping_address: addressCopy(
       choice.shippingAddressId === null ? undefined : addressById.get(choice.shippingAddressId),
     ),
-    custom_properties:
-      customer.custom_properties === null
-        ? {}
-        : (JSON.parse(customer.custom_properties) as Record<string, string | number>),
+    custom_properties: parseCustomProperties(customer.custom_properties),
     tax_ids: taxIds.map((t) => ({ code: t.tax, value: t.tax_value })),
   }
 }
