@@ -1,6 +1,6 @@
 // The load generator: autocannon against BENCH_URL, GET BENCH_PATH{random seeded id} (/api/customers/ by
-// default) with the bearer token, or BENCH_METHOD with the JSON body BENCH_BODY; a 2 s warm-up, then
-// BENCH_DURATION seconds measured. Prints one JSON line.
+// default) with the bearer token, or BENCH_METHOD with the JSON body BENCH_BODY, on BENCH_CONNECTIONS (50)
+// connections; a 2 s warm-up, then BENCH_DURATION seconds measured. Prints one JSON line.
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { stopWithParent } from './child.ts'
@@ -28,7 +28,7 @@ const body = process.env.BENCH_BODY
 function attack(seconds: number) {
   return autocannon({
     url: BENCH_URL!,
-    connections: 50,
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
     pipelining: 1,
     duration: seconds,
     headers: {

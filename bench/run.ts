@@ -1,5 +1,6 @@
 // npm run bench: GET /api/customers/{id} under load, Quoin against a bare node:http baseline (and
-// Fastify answering from a Map), each measured the same way: see bench/README.md.
+// Fastify answering from a Map), each measured the same way; then Quoin alone on its price read, its quote
+// read and a line added to a quote: see bench/README.md.
 // See bench/README.md.
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -10,10 +11,28 @@ import { connect } from '../src/db/connect.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
 import type { LoadResult } from './load.ts'
 import { type Pin, peakRssMb, runAutocannon, startServer, stop, stopAll } from './processes.ts'
-import { type BenchDatabase, createBenchDatabase, exportCustomers, seed, seedPrices } from './seed.ts'
-import { runWrk, which, writeWrkScript } from './wrk.ts'
+import {
+  type BenchDatabase,
+  createBenchDatabase,
+  exportCustomers,
+  lineCountRange,
+  type SeededQuotes,
+  seed,
+  seedPrices,
+  seedQuotes,
+} from './seed.ts'
+import { runWrk, type Send, which, writeWrkScript } from './wrk.ts'
 
 const CONNECTIONS = 50
+/** The quote read has this many lines; lines are added to quotes of GROW_LINES, one per write connection. */
+const READ_LINES = 50
+const GROW_LINES = 200
+/**
+ * Connections adding lines. A line added to a 200-line quote takes tens of milliseconds and writes to one
+ * database are serialised: 50 connections would measure the same throughput behind a queue longer than the
+ * load generators' timeouts (wrk's 2 s), so the write row has fewer.
+ */
+const WRITE_CONNECTIONS = 10
 const TARGETS = {
   sqlite: { ratio: 0.7, p99Ratio: 1.5 },
   postgres: { ratio: 0.25, p99Ratio: undefined },
@@ -42,6 +61,8 @@ interface Row {
   peakRssMb: number | undefined
   /** What it answers for the first customer: undefined for a row that reads something else. */
   sample: { status: number; body: unknown } | undefined
+  /** What it measures, when not GET /api/customers/{id}. */
+  request?: string
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'quoin-bench-'))
@@ -94,6 +115,7 @@ async function main(): Promise<void> {
   if (postgresUrl && !/^postgres(ql)?:\/\//.test(postgresUrl)) {
     throw new Error('BENCH_DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)')
   }
+  const withQuotes = process.env.BENCH_QUOTES !== '0'
   const rateLimit = process.env.BENCH_RATE_LIMIT || undefined
   const reference = process.env.BENCH_REFERENCE !== '0'
   const wrk = process.env.BENCH_LOADER === 'autocannon' ? undefined : which('wrk')
@@ -103,7 +125,7 @@ async function main(): Promise<void> {
   database = await createBenchDatabase(tmp, postgresUrl)
   const dialect = database.dialect
   console.log(
-    `Quoin bench: GET /api/customers/{id} (and Quoin's GET /api/prices/{id}), ${customerCount} customers on ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ` +
+    `Quoin bench: GET /api/customers/{id} (and Quoin's price and quote reads and line adds), ${customerCount} customers on ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ` +
       `${CONNECTIONS} connections, 2 s warm-up then ${duration} s measured, ${rounds} round${rounds > 1 ? 's' : ''}`,
   )
   console.log(
@@ -115,6 +137,7 @@ async function main(): Promise<void> {
   const db = connect(database.url)
   let tenant: Awaited<ReturnType<typeof seed>>
   let priceIds: string[] = []
+  let quotes: SeededQuotes | undefined
   try {
     await migrateToLatest(db.kysely)
     const started = performance.now()
@@ -126,24 +149,55 @@ async function main(): Promise<void> {
     const exported = performance.now()
     const customers = await exportCustomers(db, tenant.workspaceId, tenant.ids)
     writeFileSync(join(tmp, 'customers.json'), JSON.stringify(customers))
-    writeFileSync(join(tmp, 'ids.json'), JSON.stringify(tenant.ids))
     console.log(`Exported them through findCustomer for the baseline in ${seconds(exported)} s`)
     const priced = performance.now()
     priceIds = await seedPrices(db, tenant.workspaceId, priceCount)
-    writeFileSync(join(tmp, 'price-ids.json'), JSON.stringify(priceIds))
     console.log(`Seeded ${priceCount} products with a filled-in price each in ${seconds(priced)} s`)
+    if (withQuotes) {
+      const quoted = performance.now()
+      quotes = await seedQuotes(db, tenant.workspaceId, tenant.ids[0]!, {
+        readLines: READ_LINES,
+        growLines: GROW_LINES,
+        growCount: WRITE_CONNECTIONS,
+      })
+      console.log(
+        `Seeded a quote of ${READ_LINES} lines and ${WRITE_CONNECTIONS} of ${GROW_LINES} lines through createQuote ` +
+          `in ${seconds(quoted)} s`,
+      )
+    }
   } finally {
     await db.close()
   }
 
-  // The customer read, which every server answers, and the price read, which only Quoin does.
-  const targets = {
+  // The customer read, which every server answers; the price read, the quote read and a line added to a
+  // quote, which only Quoin does. A line is added to one of WRITE_CONNECTIONS quotes picked at random per
+  // request, so they grow evenly from GROW_LINES lines during the run (their sizes are reported after it).
+  const addLine: Send = { method: 'POST', body: { product_id: quotes?.variantId, quantity: 1 } }
+  interface Target {
+    path: string
+    ids: string[]
+    file: string
+    send?: Send
+    connections?: number
+  }
+  const targets: Record<'customers' | 'prices' | 'quote' | 'lines', Target> = {
     customers: { path: '/api/customers/', ids: tenant.ids, file: 'ids.json' },
     prices: { path: '/api/prices/', ids: priceIds, file: 'price-ids.json' },
+    quote: { path: '/api/quote/', ids: quotes ? [quotes.read.id] : [], file: 'quote-ids.json' },
+    lines: {
+      path: '/api/quotes/',
+      ids: quotes?.grown.paths ?? [],
+      file: 'line-ids.json',
+      send: addLine,
+      connections: WRITE_CONNECTIONS,
+    },
   }
-  const scripts = {
-    customers: wrk && writeWrkScript(tmp, tenant.ids, tenant.secret),
-    prices: wrk && writeWrkScript(tmp, priceIds, tenant.secret, targets.prices.path),
+  const scripts: Partial<Record<keyof typeof targets, string>> = {}
+  for (const [what, target] of Object.entries(targets) as [keyof typeof targets, Target][]) {
+    writeFileSync(join(tmp, target.file), JSON.stringify(target.ids))
+    if (wrk && target.ids.length > 0) {
+      scripts[what] = writeWrkScript(tmp, target.ids, tenant.secret, target.path, target.send, what)
+    }
   }
   const load = (
     url: string,
@@ -151,6 +205,7 @@ async function main(): Promise<void> {
     what: keyof typeof targets = 'customers',
   ): Promise<LoadResult> => {
     const script = scripts[what]
+    const target = targets[what]
     return wrk && script
       ? runWrk({
           wrk,
@@ -158,7 +213,7 @@ async function main(): Promise<void> {
           cpu: pins.load?.cpu,
           url,
           script,
-          connections: CONNECTIONS,
+          connections: target.connections ?? CONNECTIONS,
           seconds,
         })
       : runAutocannon(
@@ -166,9 +221,13 @@ async function main(): Promise<void> {
             ...process.env,
             BENCH_URL: url,
             BENCH_TOKEN: tenant.secret,
-            BENCH_IDS_FILE: join(tmp, targets[what].file),
-            BENCH_PATH: targets[what].path,
+            BENCH_IDS_FILE: join(tmp, target.file),
+            BENCH_PATH: target.path,
             BENCH_DURATION: String(seconds),
+            BENCH_CONNECTIONS: String(target.connections ?? CONNECTIONS),
+            ...(target.send
+              ? { BENCH_METHOD: target.send.method, BENCH_BODY: JSON.stringify(target.send.body) }
+              : {}),
           },
           pins.load,
         )
@@ -208,15 +267,26 @@ async function main(): Promise<void> {
     })
   }
   const quoin = started[0]!
-  const priceRes = await fetch(`${quoin.url}/api/prices/${priceIds[0]}`, {
-    headers: { authorization: `Bearer ${tenant.secret}` },
-  })
-  if (priceRes.status !== 200) throw new Error(`GET /api/prices/{id} answered ${priceRes.status}`)
-  const priceRow: Row = {
-    name: 'quoin GET /api/prices/{id}',
-    rounds: [],
-    peakRssMb: undefined,
-    sample: undefined,
+  // Quoin's own rows, each checked once before it is measured.
+  const own: { what: keyof typeof targets; row: Row }[] = [
+    { what: 'prices', row: ownRow('quoin GET /api/prices/{id}') },
+    ...(quotes
+      ? [
+          { what: 'quote' as const, row: ownRow(`quoin GET /api/quote/{id} (${READ_LINES} lines)`) },
+          {
+            what: 'lines' as const,
+            row: ownRow(`quoin POST a line (quotes of ${GROW_LINES}+ lines, ${WRITE_CONNECTIONS} conns)`),
+          },
+        ]
+      : []),
+  ]
+  for (const { what } of own) {
+    const target = targets[what]
+    if (target.send) continue
+    const res = await fetch(`${quoin.url}${target.path}${target.ids[0]}`, {
+      headers: { authorization: `Bearer ${tenant.secret}` },
+    })
+    if (res.status !== 200) throw new Error(`GET ${target.path}{id} answered ${res.status}`)
   }
   for (let round = 1; round <= rounds; round++) {
     for (const s of started) {
@@ -226,18 +296,37 @@ async function main(): Promise<void> {
       if (interrupted) return
       s.row.rounds.push(await load(s.url, duration))
       if (s !== quoin) continue
-      console.log(`${rounds > 1 ? `round ${round}: ` : ''}${priceRow.name}: warming up, then measuring`)
-      await load(s.url, 2, 'prices')
-      if (interrupted) return
-      priceRow.rounds.push(await load(s.url, duration, 'prices'))
+      for (const { what, row } of own) {
+        console.log(`${rounds > 1 ? `round ${round}: ` : ''}${row.name}: warming up, then measuring`)
+        await load(s.url, 2, what)
+        if (interrupted) return
+        row.rounds.push(await load(s.url, duration, what))
+      }
     }
   }
   for (const s of started) {
     s.row.peakRssMb = peakRssMb(s.child.pid)
     await stop(s.child)
   }
-  const rows = [quoin.row, priceRow, ...started.slice(1).map((s) => s.row)]
+  const rows = [quoin.row, ...own.map((o) => o.row), ...started.slice(1).map((s) => s.row)]
   report(rows, rows.at(-1)!, TARGETS[dialect])
+  if (quotes) {
+    const counted = connect(database.url)
+    try {
+      const ids = quotes.grown.paths.map((p) => p.split('/')[0]!)
+      const [fewest, most] = await lineCountRange(counted, tenant.workspaceId, ids)
+      console.log(
+        `\nLines were added to ${ids.length} quotes of ${GROW_LINES} lines each (one picked at random per ` +
+          `request); after every warm-up and round they hold ${fewest} to ${most} lines.`,
+      )
+    } finally {
+      await counted.close()
+    }
+  }
+}
+
+function ownRow(name: string): Row {
+  return { name, rounds: [], peakRssMb: undefined, sample: undefined, request: name.replace(/^quoin /, '') }
 }
 
 function seconds(since: number): string {
@@ -325,7 +414,7 @@ function report(rows: Row[], baseline: Row, targets: { ratio: number; p99Ratio: 
     console.log(
       `\n!!! ${r.name}: ${sum(r, 'non2xx')} non-2xx responses and ${sum(r, 'errors')} errors ` +
         `(${sum(r, 'timeouts')} timeouts) out of ${sum(r, 'requests')} requests: its numbers measure ` +
-        'failures, not GET /api/customers/{id}.',
+        `failures, not ${r.request ?? 'GET /api/customers/{id}'}.`,
     )
   }
 }

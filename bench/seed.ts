@@ -1,6 +1,6 @@
 // The bench's database: a fresh SQLite file, or a fresh PostgreSQL schema, filled with one workspace,
-// an all-scopes token and N customers, each with 2 tax ids, 2 contacts and 1 address, and M products with
-// their filled-in prices.
+// an all-scopes token and N customers, each with 2 tax ids, 2 contacts and 1 address, M products with
+// their filled-in prices, and quotes of those products.
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { Insertable } from 'kysely'
@@ -12,6 +12,8 @@ import { runWrite } from '../src/kernel/write.ts'
 import type { Customer } from '../src/resources/customers/schema.ts'
 import { findCustomer } from '../src/resources/customers/store.ts'
 import { syncPrices } from '../src/resources/prices/sync.ts'
+import { createQuote } from '../src/resources/quotes/service.ts'
+import { findQuote } from '../src/resources/quotes/store.ts'
 import { createToken } from '../src/resources/tokens/store.ts'
 import { createWorkspace } from '../src/resources/workspaces/store.ts'
 
@@ -261,4 +263,87 @@ export async function seedPrices(db: Db, workspaceId: string, count: number): Pr
     .orderBy('id')
     .execute()
   return rows.map((r) => r.id)
+}
+
+export interface SeededQuotes {
+  /** The quote GET /api/quote/{id} reads. */
+  read: { id: string; lines: number }
+  /** The quotes lines are added to: `{quote id}/phases/{phase id}/line-items`, after /api/quotes/. */
+  grown: { paths: string[]; lines: number }
+  /** The variant every added line names. */
+  variantId: string
+}
+
+/**
+ * Quotes made by createQuote (the code of POST /api/quotes) for the first customer, of the products seedPrices
+ * made: one of `readLines` lines to read, and `growCount` of `growLines` lines each to add lines to. Every
+ * fifth line takes 10% off, and the quote 5%, so that the engine has discounts to share.
+ */
+export async function seedQuotes(
+  db: Db,
+  workspaceId: string,
+  customerId: string,
+  sizes: { readLines: number; growLines: number; growCount: number },
+): Promise<SeededQuotes> {
+  const k = db.kysely
+  const most = Math.max(sizes.readLines, sizes.growLines)
+  const variants = await k
+    .selectFrom('products')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('id')
+    .limit(most)
+    .execute()
+  if (variants.length === 0) throw new Error('seedQuotes needs the products of seedPrices')
+  const make = (lines: number) =>
+    runWrite(k, workspaceId, async (w) => {
+      const id = await createQuote(w, {
+        customer_id: customerId,
+        title: `Bench quote of ${lines} lines`,
+        discount: { type: 'percent', value: 5 },
+        pricing_table: {
+          sections: [
+            {
+              name: 'Products',
+              phases: [
+                {
+                  name: 'Year 1',
+                  line_items: Array.from({ length: lines }, (_, i) => ({
+                    product_id: variants[i % variants.length]!.id,
+                    quantity: (i % 7) + 1,
+                    ...(i % 5 === 4 ? { discount: { type: 'percent' as const, value: 10 } } : {}),
+                  })),
+                },
+              ],
+            },
+          ],
+        },
+      })
+      const quote = await findQuote(w.trx, workspaceId, id)
+      return { id, phaseId: quote!.value.pricing_table.sections[0]!.phases[0]!.id }
+    })
+  const read = await make(sizes.readLines)
+  const paths: string[] = []
+  for (let i = 0; i < sizes.growCount; i++) {
+    const q = await make(sizes.growLines)
+    paths.push(`${q.id}/phases/${q.phaseId}/line-items`)
+  }
+  return {
+    read: { id: read.id, lines: sizes.readLines },
+    grown: { paths, lines: sizes.growLines },
+    variantId: variants[0]!.id,
+  }
+}
+
+/** The fewest and the most lines of the quotes `ids`. */
+export async function lineCountRange(db: Db, workspaceId: string, ids: string[]): Promise<[number, number]> {
+  const rows = await db.kysely
+    .selectFrom('quote_lines')
+    .select(['quote_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('quote_id', 'in', ids)
+    .groupBy('quote_id')
+    .execute()
+  const counts = rows.map((r) => Number(r.n))
+  return [Math.min(...counts), Math.max(...counts)]
 }
