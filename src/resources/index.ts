@@ -6,6 +6,7 @@ import { catalogs } from './catalogs/resource.ts'
 import { categories } from './categories/resource.ts'
 import { contacts } from './contacts/resource.ts'
 import { currencies } from './currencies/resource.ts'
+import { customFields } from './custom-fields/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
 import { paymentTerms } from './payment-terms/resource.ts'
@@ -45,6 +46,7 @@ export const RESOURCES: readonly Resource[] = [
   settings,
   users,
   businessUnits,
+  customFields,
   quotes,
   tokens,
   events,

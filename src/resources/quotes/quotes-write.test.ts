@@ -501,6 +501,10 @@ describe('GET /api/quotes', () => {
         `This token lacks the 'quotes:${method === 'GET' ? 'read' : 'write'}' permission`,
       )
     }
+    // quotes:approve reads quotes (to decide them) but writes none.
+    const approver = await buildToken(t.db, tenant.workspaceId, ['quotes:approve'])
+    assert.equal((await a.get(`/api/quote/${ids[0]}`, approver.auth)).statusCode, 200)
+    assert.equal((await a.patch(`/api/quotes/${ids[0]}`, { title: 'x' }, approver.auth)).statusCode, 403)
     const reader = await buildToken(t.db, tenant.workspaceId, ['quotes:read'])
     assert.equal((await a.get(`/api/quote/${ids[0]}`, reader.auth)).statusCode, 200)
     assert.equal((await a.patch(`/api/quotes/${ids[0]}`, { title: 'x' }, reader.auth)).statusCode, 403)
