@@ -198,6 +198,15 @@ describe('PATCH, DELETE and reprice of a quote', () => {
       "Field 'expiration_date' must be after the issue date",
       "Field 'discount.value' has at most 2 decimals (the minor unit of EUR)",
     ])
+    // Ids that are no UUIDs name nothing, on PostgreSQL's uuid columns too.
+    const odd = await a.patch(`/api/quotes/${quote.id}`, {
+      contact_ids: ['contact_789'],
+      shipping_address_id: 'addr',
+      owner_id: 'me',
+      business_unit_id: 'bu_123',
+    })
+    assert.equal(odd.statusCode, 400, odd.body)
+    assert.equal(odd.json().details.length, 4)
     const unknown = await a.patch(`/api/quotes/${quote.id}`, { customer_id: uuidv7() })
     assert.equal(unknown.statusCode, 400)
     assert.deepEqual(unknown.json().details, [
@@ -492,6 +501,10 @@ describe('GET /api/quotes', () => {
         `This token lacks the 'quotes:${method === 'GET' ? 'read' : 'write'}' permission`,
       )
     }
+    // quotes:approve reads quotes (to decide them) but writes none.
+    const approver = await buildToken(t.db, tenant.workspaceId, ['quotes:approve'])
+    assert.equal((await a.get(`/api/quote/${ids[0]}`, approver.auth)).statusCode, 200)
+    assert.equal((await a.patch(`/api/quotes/${ids[0]}`, { title: 'x' }, approver.auth)).statusCode, 403)
     const reader = await buildToken(t.db, tenant.workspaceId, ['quotes:read'])
     assert.equal((await a.get(`/api/quote/${ids[0]}`, reader.auth)).statusCode, 200)
     assert.equal((await a.patch(`/api/quotes/${ids[0]}`, { title: 'x' }, reader.auth)).statusCode, 403)

@@ -7,6 +7,8 @@ export const quotes = defineResource({
   scope: 'quotes',
   noun: 'Quote',
   described: 'quotes',
+  // quotes:approve: managers and admins decide the approvals a quote needs (see quotes/actions.ts).
+  extraScopes: ['approve'],
   event: 'quote',
   table: 'quotes',
   versioned: true,
