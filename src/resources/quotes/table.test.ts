@@ -95,6 +95,21 @@ describe("a quote's pricing table", () => {
       assert.equal(mine.length, 4)
     })
 
+    it('keeps ranks dense under concurrent inserts: each write locks the quote', async () => {
+      const quote = await newQuote()
+      const names = Array.from({ length: 12 }, (_, i) => `S${i}`)
+      const answers = await Promise.all(
+        names.map((name, i) => a.post(`/api/quotes/${quote.id}/sections`, { name, rank: (i % 3) + 1 })),
+      )
+      for (const res of answers) assert.equal(res.statusCode, 201, res.body)
+      const read = doc((await a.get(`/api/quotes/${quote.id}`)).json())
+      assert.deepEqual(
+        read.pricing_table.sections.map((s: Json) => s.rank),
+        names.map((_, i) => i + 1),
+      )
+      assert.deepEqual(read.pricing_table.sections.map((s: Json) => s.name).sort(), [...names].sort())
+    })
+
     it('refuses a blank name, a rank below 1 and an unknown field, naming each', async () => {
       const quote = await newQuote()
       const res = await a.post(`/api/quotes/${quote.id}/sections`, { name: ' ', rank: 0, colour: 'red' })
