@@ -3,7 +3,7 @@ import { defineResource } from '../../kernel/resource.ts'
 export const settings = defineResource({
   name: 'settings',
   noun: 'Workspace',
-  described: 'workspace settings: quote and order numbering, quote validity, tax id policy, default country',
+  described: 'settings: the workspace settings, business units and custom fields',
   event: 'settings',
   table: 'workspaces',
   versioned: true,
