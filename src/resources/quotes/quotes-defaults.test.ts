@@ -259,6 +259,23 @@ describe('POST /api/quotes: defaults', () => {
     // One without segments is open to every customer.
     const open = await a.post('/api/quotes', { customer_id: partner.id, pricebook_id: standard })
     assert.equal(open.statusCode, 201, open.body)
+    // A quote moved to another customer keeps its pricebook only when it is open to that customer.
+    const moved = await a.patch(`/api/quotes/${forPartner.json().data.id}`, { customer_id: other.id })
+    assert.equal(moved.statusCode, 400)
+    assert.match(
+      moved.json().details[0],
+      /^Field 'customer_id' names a customer the quote's pricebook is not for/,
+    )
+    const both = await a.patch(`/api/quotes/${forPartner.json().data.id}`, {
+      customer_id: other.id,
+      pricebook_id: standard,
+    })
+    assert.equal(both.statusCode, 200, both.body)
+    assert.equal(both.json().data.customer.id, other.id)
+    assert.equal(
+      (await a.patch(`/api/quotes/${open.json().data.id}`, { customer_id: other.id })).statusCode,
+      200,
+    )
   })
 })
 

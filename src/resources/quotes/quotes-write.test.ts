@@ -198,6 +198,15 @@ describe('PATCH, DELETE and reprice of a quote', () => {
       "Field 'expiration_date' must be after the issue date",
       "Field 'discount.value' has at most 2 decimals (the minor unit of EUR)",
     ])
+    // Ids that are no UUIDs name nothing, on PostgreSQL's uuid columns too.
+    const odd = await a.patch(`/api/quotes/${quote.id}`, {
+      contact_ids: ['contact_789'],
+      shipping_address_id: 'addr',
+      owner_id: 'me',
+      business_unit_id: 'bu_123',
+    })
+    assert.equal(odd.statusCode, 400, odd.body)
+    assert.equal(odd.json().details.length, 4)
     const unknown = await a.patch(`/api/quotes/${quote.id}`, { customer_id: uuidv7() })
     assert.equal(unknown.statusCode, 400)
     assert.deepEqual(unknown.json().details, [

@@ -536,7 +536,8 @@ export async function updateQuote(w: WriteContext, id: string, patch: QuotePatch
   const problems: string[] = []
   const changes: Record<string, unknown> = {}
   const snapshot = JSON.parse(row.snapshot) as Snapshot
-  let copied = false
+  /** The copies to take afresh, once the request is known good. */
+  const copies: (() => Promise<void>)[] = []
 
   let customer = await customerOf(trx, workspaceId, row.customer_id)
   if (patch.customer_id !== undefined) {
@@ -564,17 +565,19 @@ export async function updateQuote(w: WriteContext, id: string, patch: QuotePatch
     changes.contact_ids = JSON.stringify(choice.contactIds)
     changes.billing_address_id = choice.billingAddressId
     changes.shipping_address_id = choice.shippingAddressId
+    // Copied once every id is known good (see below).
     if (customer) {
-      const fresh = await customerCopy(trx, workspaceId, choice)
-      snapshot.customer = newCustomer
-        ? fresh
-        : {
-            ...snapshot.customer,
-            ...(parts.contactIds !== undefined ? { contacts: fresh.contacts } : {}),
-            ...(parts.billingAddressId !== undefined ? { billing_address: fresh.billing_address } : {}),
-            ...(parts.shippingAddressId !== undefined ? { shipping_address: fresh.shipping_address } : {}),
-          }
-      copied = true
+      copies.push(async () => {
+        const fresh = await customerCopy(trx, workspaceId, choice)
+        snapshot.customer = newCustomer
+          ? fresh
+          : {
+              ...snapshot.customer,
+              ...(parts.contactIds !== undefined ? { contacts: fresh.contacts } : {}),
+              ...(parts.billingAddressId !== undefined ? { billing_address: fresh.billing_address } : {}),
+              ...(parts.shippingAddressId !== undefined ? { shipping_address: fresh.shipping_address } : {}),
+            }
+      })
     }
   }
 
@@ -587,20 +590,28 @@ export async function updateQuote(w: WriteContext, id: string, patch: QuotePatch
       `A quote's ${pricebookChanges ? 'pricebook' : 'currency'} cannot change once it has line items: remove them first`,
     )
   }
-  if (pricebookChanges || (newCustomer && customer)) {
+  if (pricebookChanges) {
     const chosen = await choosePricebook(
       trx,
       workspaceId,
       customer?.segment_id ?? null,
-      patch.pricebook_id ?? row.pricebook_id,
+      patch.pricebook_id,
       problems,
-      pricebookChanges ? 'pricebook_id' : 'customer_id',
     )
     if (chosen) {
       pricebook = chosen
       changes.pricebook_id = chosen.id
       changes.currency_id = chosen.currency_id
       changes.currency = chosen.currency
+    }
+  } else if (newCustomer && customer) {
+    // The quote's pricebook stays: it must be open to the new customer's segment.
+    const segments = (await segmentsOf(trx, row.pricebook_id)).map((s) => s.segment_id)
+    if (segments.length > 0 && (customer.segment_id === null || !segments.includes(customer.segment_id))) {
+      problems.push(
+        "Field 'customer_id' names a customer the quote's pricebook is not for (it is for other segments): " +
+          'choose a pricebook_id open to it in the same request',
+      )
     }
   }
   if (patch.currency !== undefined && patch.currency.toUpperCase() !== pricebook.currency) {
@@ -610,14 +621,16 @@ export async function updateQuote(w: WriteContext, id: string, patch: QuotePatch
     const ownerId =
       patch.owner_id === null ? null : await checkOwner(trx, workspaceId, patch.owner_id, problems)
     changes.owner_id = ownerId
-    snapshot.owner = await ownerCopy(trx, workspaceId, ownerId)
-    copied = true
+    copies.push(async () => {
+      snapshot.owner = await ownerCopy(trx, workspaceId, ownerId)
+    })
   }
   if (patch.business_unit_id !== undefined) {
     const unitId = await checkBusinessUnit(trx, workspaceId, patch.business_unit_id, problems)
     changes.business_unit_id = unitId
-    snapshot.business_unit = await businessUnitCopy(trx, workspaceId, unitId)
-    copied = true
+    copies.push(async () => {
+      snapshot.business_unit = await businessUnitCopy(trx, workspaceId, unitId)
+    })
   }
   if (patch.payment_term_id !== undefined) {
     changes.payment_term_id =
@@ -660,7 +673,8 @@ export async function updateQuote(w: WriteContext, id: string, patch: QuotePatch
     }
   }
   if (problems.length > 0) throw invalid(problems)
-  if (copied) changes.snapshot = JSON.stringify(snapshot)
+  for (const copy of copies) await copy()
+  if (copies.length > 0) changes.snapshot = JSON.stringify(snapshot)
   await writeTotals(
     w,
     {
