@@ -37,9 +37,19 @@ const PERMISSION_KEYS = [
   'events',
 ]
 const READ_ONLY = new Set(['orders', 'events'])
+/** Groups with an approve scope: their highest level is approve (write and approve). */
+const APPROVABLE = new Set(['quotes'])
 const NONE = Object.fromEntries(PERMISSION_KEYS.map((k) => [k, 'none']))
-const ALL_WRITE = Object.fromEntries(PERMISSION_KEYS.map((k) => [k, READ_ONLY.has(k) ? 'read' : 'write']))
-const RESOURCES_WRITE = PERMISSION_KEYS.map((k) => `${k}:${READ_ONLY.has(k) ? 'read' : 'write'}` as Scope)
+const ALL_WRITE = Object.fromEntries(
+  PERMISSION_KEYS.map((k) => [k, READ_ONLY.has(k) ? 'read' : APPROVABLE.has(k) ? 'approve' : 'write']),
+)
+const RESOURCES_WRITE = PERMISSION_KEYS.flatMap((k) =>
+  READ_ONLY.has(k)
+    ? [`${k}:read` as Scope]
+    : APPROVABLE.has(k)
+      ? [`${k}:write` as Scope, `${k}:approve` as Scope]
+      : [`${k}:write` as Scope],
+)
 
 const WIRE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
