@@ -107,8 +107,8 @@ describe('authentication and scopes, on every route that needs a token', () => {
     for (const c of cases) {
       assert.ok(ALL_SCOPES.includes(c.scope), `${c.route} needs ${c.scope}, which no token can hold`)
       assert.notEqual(c.scope, '*', `${c.route} needs '*'`)
-      // What lets a token through, said without hasScope: '*', the scope, and for a read the write and the
-      // approve (of a group that has one).
+      // What lets a token through, said without hasScope: '*', the scope, and for a read the write (and the
+      // approve of a group that has one).
       const [resource, access] = c.scope.split(':')
       const expected =
         access === 'read' ? ['*', c.scope, `${resource}:write`, `${resource}:approve`] : ['*', c.scope]

@@ -202,6 +202,7 @@ describe('POST /api/approval-rules', () => {
         { name: 'b', approver_role: 'admin', approver_user_id: manager },
         { name: 'c', approver_role: 'manager', approver_user_id: gone },
         { name: 'd', approver_role: 'manager', approver_user_id: theirs },
+        { name: 'e', approver_role: 'manager', approver_user_id: 'x*' },
       ],
     })
     assert.equal(res.statusCode, 400)
@@ -210,6 +211,15 @@ describe('POST /api/approval-rules', () => {
       "Field 'steps[1].approver_user_id' names a user whose role (manager) cannot decide an admin step",
       "Field 'steps[2].approver_user_id' names a user who is inactive",
       "Field 'steps[3].approver_user_id' does not name a user of this workspace",
+      "Field 'steps[4].approver_user_id' does not name a user of this workspace",
+    ])
+    // Only ids that are not UUIDs: no query at all (an empty IN list is no SQL).
+    const odd = await post('/api/approval-rules', {
+      name: 'x',
+      steps: [{ name: 'a', approver_role: 'admin', approver_user_id: 'x*' }],
+    })
+    assert.deepEqual(odd.json().details, [
+      "Field 'steps[0].approver_user_id' does not name a user of this workspace",
     ])
   })
 

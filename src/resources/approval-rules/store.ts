@@ -154,15 +154,21 @@ async function checkedConditions(
 
 /** The steps as stored, once each named user is an active user of the workspace who may decide it. */
 async function checkedSteps(trx: Kysely<Database>, workspaceId: string, steps: StepInput[]): Promise<Step[]> {
-  const named = steps.flatMap((s) => (s.approver_user_id ? [s.approver_user_id] : []))
+  const named = new Set(
+    steps.flatMap((s) => (s.approver_user_id && isUuid(s.approver_user_id) ? [s.approver_user_id] : [])),
+  )
   const users =
-    named.length === 0
+    named.size === 0
       ? []
       : await trx
           .selectFrom('users')
           .select(['id', 'role', 'status'])
           .where('workspace_id', '=', workspaceId)
-          .where('id', 'in', [...new Set(named.filter(isUuid).map((id) => id.toLowerCase()))])
+          .where(
+            'id',
+            'in',
+            [...named].map((id) => id.toLowerCase()),
+          )
           .execute()
   const problems: string[] = []
   const stored = steps.map((s, i) => {

@@ -22,7 +22,8 @@ const TABLE =
   'pending_approval: approve, request-changes, cancel; approved: publish, cancel; sent and ' +
   'pending_signature: accept, decline, cancel; accepted, lost, expired and canceled are final. Any other ' +
   'action is a 409 naming the status and the actions it allows. Each action records a line of the ' +
-  "quote's history (GET /api/quotes/{id}/history) and an event; `comment` is kept with it."
+  "quote's history (GET /api/quotes/{id}/history) and an event; `comment` is kept with it. An `If-Match` " +
+  "header holding an ETag other than the quote's current one makes it a 412 that changes nothing."
 
 const DOCS: Record<QuoteAction, { summary: string; description: string }> = {
   submit: {
@@ -101,8 +102,11 @@ function emptyBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: E
 export const quoteActionRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
   for (const action of QUOTE_ACTIONS) {
     const decides = action === 'approve' || action === 'request-changes'
-    const config = routeConfig(quotes, 'write', { etag: true, ifMatch: true })
-    // TODO(lifecycle): scope quotes:approve for approve and request-changes once `people` has merged.
+    // If-Match is checked as on every write of a versioned record (kernel/write.ts); like the other POST
+    // actions on a record, the document declares it on PATCH, PUT and DELETE only.
+    const written = routeConfig(quotes, 'write', { etag: true })
+    // Deciding an approval is its own permission, which quotes:write does not include.
+    const config = decides ? { ...written, scope: 'quotes:approve' as const } : written
     const own: ErrorCode[] = decides ? ['conflict', 'approval_forbidden'] : ['conflict']
     app.post(
       `/api/quotes/:id/${action}`,

@@ -164,7 +164,7 @@ describe('approval of quotes, step by step', () => {
     assert.equal((await w.done(quote.id, 'publish')).status, 'sent')
   })
 
-  it('refuses a user who is no longer active, and a token acting as a user without the route scope', async () => {
+  it('refuses a user who is no longer active, and a token without quotes:approve, which quotes:write does not include', async () => {
     const quote = await deepDiscount()
     await w.done(quote.id, 'submit')
     const gone = await w.actingAs('admin')
@@ -176,11 +176,24 @@ describe('approval of quotes, step by step', () => {
       error: 'The user this token acts as is inactive: it cannot decide approvals',
       code: 'approval_forbidden',
     })
-    const reader = await buildToken(t.db, w.tenant.workspaceId, ['quotes:read'], null, w.admin.user)
-    const scoped = await w.act(quote.id, 'approve', {}, reader.auth)
-    assert.equal(scoped.statusCode, 403)
-    assert.equal(scoped.json().code, 'insufficient_scope')
+    for (const scope of ['quotes:read', 'quotes:write'] as const) {
+      const token = await buildToken(t.db, w.tenant.workspaceId, [scope], null, w.admin.user)
+      const scoped = await w.act(quote.id, 'approve', {}, token.auth)
+      assert.equal(scoped.statusCode, 403, scope)
+      assert.deepEqual(scoped.json(), {
+        success: false,
+        error: "This token lacks the 'quotes:approve' permission",
+        code: 'insufficient_scope',
+      })
+    }
     assert.equal((await w.approvals(quote.id))[0]!.status, 'pending')
+    // quotes:approve alone is enough to decide (it reads the quote too).
+    const approver = await buildToken(t.db, w.tenant.workspaceId, ['quotes:approve'], null, w.manager.user)
+    const decided = await w.act(quote.id, 'approve', {}, approver.auth)
+    assert.equal(decided.statusCode, 200, decided.body)
+    assert.equal((await w.a.get(`/api/quotes/${quote.id}/approvals`, approver.auth)).statusCode, 200)
+    const cannotSubmit = await w.act(quote.id, 'cancel', {}, approver.auth)
+    assert.equal(cannotSubmit.json().code, 'insufficient_scope')
   })
 
   it('sends a quote back for changes: editable again, other approvals superseded, a new submission starts afresh', async () => {

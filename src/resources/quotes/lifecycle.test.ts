@@ -3,7 +3,10 @@ import { before, describe, it } from 'node:test'
 import { v7 as uuidv7 } from 'uuid'
 import { buildToken, useTestApp } from '../../../test/helpers.ts'
 import { buildQuoteWorld, type QuoteWorld } from '../../../test/quote-world.ts'
+import { buildApp } from '../../app.ts'
+import { run } from '../../cli.ts'
 import { runWrite } from '../../kernel/write.ts'
+import { scheduleExpiry } from './expiry.ts'
 import { expireQuote, expireQuotes } from './lifecycle.ts'
 
 const HISTORY_KEYS = ['id', 'action', 'from', 'to', 'user_id', 'token_id', 'comment', 'at']
@@ -269,5 +272,36 @@ describe('expiry', () => {
     assert.equal(await status(w, later.id), 'sent')
     await expireQuotes(t.db.kysely, new Date('2030-01-01T00:00:01.000Z'))
     assert.equal(await status(w, later.id), 'expired')
+  })
+
+  it('quoin quotes expire runs the sweep and says how many it expired', async () => {
+    const quote = await w.buildQuote()
+    await w.done(quote.id, 'publish')
+    await w.backdate(quote.id)
+    let out = ''
+    const env = { DATABASE_URL: t.database.url }
+    const code = await run(['quotes', 'expire', '--json'], { env, out: (x) => (out += x), err: () => {} })
+    assert.equal(code, 0)
+    assert.deepEqual(JSON.parse(out), { expired: 1 })
+    assert.equal((await w.a.get(`/api/quotes/${quote.id}`)).json().data.status, 'expired')
+    out = ''
+    await run(['quotes', 'expire'], { env, out: (x) => (out += x), err: () => {} })
+    assert.equal(out, 'Expired 0 quote(s)\n')
+  })
+
+  it('a server sweeps on a timer that keeps no process alive and stops when the app closes', async () => {
+    const app = await buildApp({ db: t.db, logLevel: 'silent' })
+    const quote = await w.buildQuote()
+    await w.done(quote.id, 'publish')
+    await w.backdate(quote.id)
+    const timer = scheduleExpiry(app, t.db.kysely, 5)
+    assert.equal(timer.hasRef(), false)
+    await app.ready()
+    // Waits for the sweep itself, however long it takes (the test's timeout is the only bound).
+    while ((await w.a.get(`/api/quotes/${quote.id}`)).json().data.status !== 'expired') {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    await app.close()
+    assert.equal((timer as unknown as { _destroyed: boolean })._destroyed, true)
   })
 })

@@ -7,7 +7,7 @@ export const quotes = defineResource({
   scope: 'quotes',
   noun: 'Quote',
   described: 'quotes',
-  // quotes:approve: managers and admins decide the approvals a quote needs (see quotes/actions.ts).
+  // quotes:approve: deciding approvals (POST /api/quotes/{id}/approve, /request-changes) is its own permission.
   extraScopes: ['approve'],
   event: 'quote',
   table: 'quotes',

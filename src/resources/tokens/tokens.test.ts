@@ -37,11 +37,19 @@ const PERMISSION_KEYS = [
   'events',
 ]
 const READ_ONLY = new Set(['orders', 'events'])
+/** Groups with an approve scope: their highest level is approve (write and approve). */
+const APPROVABLE = new Set(['quotes'])
 const NONE = Object.fromEntries(PERMISSION_KEYS.map((k) => [k, 'none']))
-const ALL_WRITE = Object.fromEntries(PERMISSION_KEYS.map((k) => [k, READ_ONLY.has(k) ? 'read' : 'write']))
-const RESOURCES_WRITE = PERMISSION_KEYS.map((k) => `${k}:${READ_ONLY.has(k) ? 'read' : 'write'}` as Scope)
-/** What '*' is: write everywhere, and approve where a group has it (quotes). */
-const ALL = { ...ALL_WRITE, quotes: 'approve' }
+const ALL_WRITE = Object.fromEntries(
+  PERMISSION_KEYS.map((k) => [k, READ_ONLY.has(k) ? 'read' : APPROVABLE.has(k) ? 'approve' : 'write']),
+)
+const RESOURCES_WRITE = PERMISSION_KEYS.flatMap((k) =>
+  READ_ONLY.has(k)
+    ? [`${k}:read` as Scope]
+    : APPROVABLE.has(k)
+      ? [`${k}:write` as Scope, `${k}:approve` as Scope]
+      : [`${k}:write` as Scope],
+)
 
 const WIRE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -91,7 +99,7 @@ describe('GET /api/tokens', () => {
     assert.deepEqual(Object.keys(body), ['success', 'data', 'has_more', 'next_cursor'])
     assert.equal(body.data.length, 2)
     assert.equal(body.data[0].id, tenant.id)
-    assert.deepEqual(body.data[0].permissions, ALL)
+    assert.deepEqual(body.data[0].permissions, ALL_WRITE)
     const { token: _secret, ...shown } = made.json().data
     assert.deepEqual(body.data[1], shown)
     assert.deepEqual(body.data[1], {
@@ -258,7 +266,7 @@ describe('POST /api/tokens', () => {
     assert.deepEqual(res.json().data.permissions, { ...NONE, segments: 'read', tokens: 'write' })
     const star = await create({ name: 'Admin', scopes: ['*'] }, tenant.auth)
     assert.equal(star.statusCode, 201)
-    assert.deepEqual(star.json().data.permissions, ALL)
+    assert.deepEqual(star.json().data.permissions, ALL_WRITE)
   })
 
   it("gives the creating token's own scopes when neither permissions nor scopes are given", async () => {
