@@ -365,10 +365,10 @@ export function routeCase(route: RouteInfo, ids: Record<string, string>): RouteC
   const base = { route: key, method, scope: route.scope as Scope, resource: resource.name }
   const request = resource.sample?.requests?.[key]
   if (request) {
-    const { body, contentType, intrusion } = request
+    const { body, contentType, intrusion, url } = request
     return {
       ...base,
-      url: route.url,
+      url: url ? url(ids) : route.url,
       ...(body ? { body: body(ids) } : {}),
       ...(contentType ? { contentType } : {}),
       intrusion,

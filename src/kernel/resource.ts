@@ -126,6 +126,8 @@ export interface Resource {
 
 /** A request of a route that is no list, create, PATCH or action: an export, a file import. */
 export interface SampleRequest {
+  /** Its URL, given the samples' ids: for a route with more than the record's `:id` in its path. */
+  url?(ids: Record<string, string>): string
   /** Its body, given the samples' ids: text of `contentType`, else JSON. */
   body?(ids: Record<string, string>): string | object
   contentType?: string

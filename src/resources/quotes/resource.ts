@@ -1,5 +1,6 @@
 import { QUOTE_ACTIONS } from '../../domain/quote-lifecycle.ts'
 import { defineResource } from '../../kernel/resource.ts'
+import { makeTableSample, TABLE_REQUESTS } from './table-sample.ts'
 
 export const quotes = defineResource({
   name: 'quotes',
@@ -13,9 +14,14 @@ export const quotes = defineResource({
   routes: async () => (await import('./routes.ts')).quoteRoutes,
   sample: {
     // An empty pricing table: the sample needs no priced product.
-    create: async ({ call, ids }) =>
-      (await call('POST', '/api/quotes', { customer_id: ids.customers, title: 'Owner-only quote' })).body.data
-        .id,
+    create: async (ctx) => {
+      const { call, ids } = ctx
+      const id = (
+        await call('POST', '/api/quotes', { customer_id: ids.customers, title: 'Owner-only quote' })
+      ).body.data.id
+      await makeTableSample(ctx)
+      return id
+    },
     // Names the owner's customer, unknown to another workspace.
     intrusion: { body: (ids) => ({ customer_id: ids.customers }), status: 400 },
     patch: { title: 'Renamed' },
@@ -28,5 +34,6 @@ export const quotes = defineResource({
         (await call('POST', '/api/quotes', { customer_id: ids.customers, title: 'Owner-only lifecycle' }))
           .body.data.id,
     },
+    requests: TABLE_REQUESTS,
   },
 })

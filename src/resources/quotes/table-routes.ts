@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { Kysely, Selectable } from 'kysely'
+import type { Kysely } from 'kysely'
 import Type, { type TSchema } from 'typebox'
-import type { Database, QuoteTable } from '../../db/types.ts'
+import type { Database } from '../../db/types.ts'
 import { type ErrorCode, notFound } from '../../http/errors.ts'
 import { errors, IdParams, Success } from '../../http/schemas.ts'
 import { routeConfig } from '../../kernel/routes.ts'
@@ -9,7 +9,7 @@ import { answerWrite, type WriteContext } from '../../kernel/write.ts'
 import { recomputeQuote } from './pricing-table.ts'
 import { quotes } from './resource.ts'
 import { Quote as QuoteDocument } from './schema.ts'
-import { assertEditable, findQuote } from './store.ts'
+import { assertEditable, findQuote, type QuoteRow, quoteRow } from './store.ts'
 import { insertLine, updateLine } from './table-lines.ts'
 import {
   DEFAULT_TAX,
@@ -52,6 +52,8 @@ const WRITE_ERRORS: ErrorCode[] = [
   'invalid_token',
   'not_found',
   'conflict',
+  // A path segment over maxParamLength (1000 bytes, escaped): refused before routing.
+  'uri_too_long',
 ]
 
 const EDITS =
@@ -60,7 +62,7 @@ const EDITS =
   "the quote's lines and totals, records `quote.updated`, and answers the whole quote (as GET " +
   '/api/quotes/{id}) with its new ETag. An id of another quote is a 404.'
 
-type Quote = Selectable<QuoteTable>
+type Quote = QuoteRow
 
 /** What every route answers: the quote as GET /api/quotes/{id} shows it. */
 const QuoteResponse = Success(Type.Object({ quote: QuoteDocument }))
@@ -79,12 +81,7 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
   ) => {
     const { id } = request.params as { id: string }
     return answerWrite(db, request, reply, { resource: quotes, id }, async (w) => {
-      const quote = await w.trx
-        .selectFrom('quotes')
-        .selectAll()
-        .where('workspace_id', '=', w.workspaceId)
-        .where('id', '=', id)
-        .executeTakeFirst()
+      const quote = await quoteRow(w.trx, w.workspaceId, id)
       if (!quote) throw notFound(quotes.noun)
       const changed = await edit(w, quote, () => assertEditable(quote))
       if (changed) await recomputeQuote(w, id)
@@ -130,8 +127,6 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
     return found
   }
 
-  const quoteRef = (quote: Quote) => quote
-
   app.route({
     ...route(
       'POST',
@@ -173,27 +168,6 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
         const found = await section(w.trx, quote, (request.params as { section_id: string }).section_id)
         editable()
         return updateSection(w, found, request.body as SectionPatch)
-      }),
-  })
-
-  app.route({
-    ...route(
-      'DELETE',
-      '/api/quotes/:id/sections/:section_id',
-      {
-        summary: "Delete a quote's section",
-        description:
-          'Deletes the section with its phases and their line items; the sections after it move up by one.',
-        params: SectionParams,
-      },
-      200,
-    ),
-    handler: (request, reply) =>
-      write(request, reply, 200, async (w, quote, editable) => {
-        const found = await section(w.trx, quote, (request.params as { section_id: string }).section_id)
-        editable()
-        await deleteSection(w, found)
-        return true
       }),
   })
 
@@ -245,27 +219,6 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
 
   app.route({
     ...route(
-      'DELETE',
-      '/api/quotes/:id/phases/:phase_id',
-      {
-        summary: 'Delete a phase',
-        description:
-          'Deletes the phase with its line items; the phases after it in its section move up by one.',
-        params: PhaseParams,
-      },
-      200,
-    ),
-    handler: (request, reply) =>
-      write(request, reply, 200, async (w, quote, editable) => {
-        const found = await phase(w.trx, quote, (request.params as { phase_id: string }).phase_id)
-        editable()
-        await deletePhase(w, found)
-        return true
-      }),
-  })
-
-  app.route({
-    ...route(
       'POST',
       '/api/quotes/:id/phases/:phase_id/line-items',
       {
@@ -285,7 +238,7 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
       write(request, reply, 201, async (w, quote, editable) => {
         const found = await phase(w.trx, quote, (request.params as { phase_id: string }).phase_id)
         editable()
-        await insertLine(w, quoteRef(quote), found, request.body as LineCreate)
+        await insertLine(w, quote, found, request.body as LineCreate)
         return true
       }),
   })
@@ -311,7 +264,7 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
       write(request, reply, 200, async (w, quote, editable) => {
         const found = await line(w.trx, quote, (request.params as { line_id: string }).line_id)
         editable()
-        return updateLine(w, quoteRef(quote), found, request.body as LinePatch)
+        return updateLine(w, quote, found, request.body as LinePatch)
       }),
   })
 
@@ -331,6 +284,48 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
         const found = await line(w.trx, quote, (request.params as { line_id: string }).line_id)
         editable()
         await deleteLine(w, found)
+        return true
+      }),
+  })
+
+  app.route({
+    ...route(
+      'DELETE',
+      '/api/quotes/:id/phases/:phase_id',
+      {
+        summary: 'Delete a phase',
+        description:
+          'Deletes the phase with its line items; the phases after it in its section move up by one.',
+        params: PhaseParams,
+      },
+      200,
+    ),
+    handler: (request, reply) =>
+      write(request, reply, 200, async (w, quote, editable) => {
+        const found = await phase(w.trx, quote, (request.params as { phase_id: string }).phase_id)
+        editable()
+        await deletePhase(w, found)
+        return true
+      }),
+  })
+
+  app.route({
+    ...route(
+      'DELETE',
+      '/api/quotes/:id/sections/:section_id',
+      {
+        summary: "Delete a quote's section",
+        description:
+          'Deletes the section with its phases and their line items; the sections after it move up by one.',
+        params: SectionParams,
+      },
+      200,
+    ),
+    handler: (request, reply) =>
+      write(request, reply, 200, async (w, quote, editable) => {
+        const found = await section(w.trx, quote, (request.params as { section_id: string }).section_id)
+        editable()
+        await deleteSection(w, found)
         return true
       }),
   })

@@ -4,9 +4,14 @@ import { DiscountInput, LineItemInput } from './schema.ts'
 
 // The bodies and paths of the pricing-table routes: sections, phases and line items of one quote.
 
-const PathId = (description: string) => Type.String({ minLength: 1, maxLength: 1000, description })
+const QUOTE_ID = Type.String({ minLength: 1, maxLength: 1000, description: 'ID of the quote (a UUID)' })
 
-const QUOTE_ID = PathId('ID of the quote (a UUID)')
+/**
+ * The id of a row of the quote's table. At most 80 characters: escaped, even 80 four-byte characters stay
+ * under the router's 1000 bytes a path segment may take (longer is a 414 before any token is looked at).
+ */
+const PathId = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 80, description: `${description} (a UUID)` })
 
 export const SectionParams = Type.Object(
   { id: QUOTE_ID, section_id: PathId('ID of a section of the quote') },

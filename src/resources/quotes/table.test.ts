@@ -154,8 +154,12 @@ describe("a quote's pricing table", () => {
       const quote = await newQuote()
       const made = await written(a.post(`/api/quotes/${quote.id}/sections`, { name: 'Same' }), 201)
       const id = made.quote.pricing_table.sections[0].id
+      const events = async () => ((await a.get('/api/events?limit=1000')).json().data as Json[]).length
+      const before = await events()
       const res = await written(a.patch(`/api/quotes/${quote.id}/sections/${id}`, { name: 'Same', rank: 1 }))
       assert.equal(res.etag, made.etag)
+      assert.deepEqual(res.quote, made.quote)
+      assert.equal(await events(), before)
     })
   })
 
