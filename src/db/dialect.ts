@@ -112,3 +112,10 @@ export function jsonArrayLength(db: Kysely<Database>, column: string) {
     ? sql<number | null>`json_array_length(${sql.ref(column)}::json)`
     : sql<number | null>`json_array_length(${sql.ref(column)})`
 }
+
+/** Whether the JSON object a text column holds (null: none) has the key `key`, a snake_case api_name. */
+export function jsonHasKey(db: Kysely<Database>, column: string, key: string) {
+  return isPostgres(db)
+    ? sql<boolean>`jsonb_exists(${sql.ref(column)}::jsonb, ${key})`
+    : sql<boolean>`json_type(${sql.ref(column)}, ${`$.${key}`}) is not null`
+}

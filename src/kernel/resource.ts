@@ -72,6 +72,11 @@ export interface Resource {
   described?: string
   /** false: nobody writes it through the API, so it has a read scope only (`events:read`). */
   writable?: boolean
+  /**
+   * Scopes of its group beyond read and write: `approve` makes `<scope>:approve` (quotes:approve), which
+   * read-level routes accept too, and which write does not include.
+   */
+  extraScopes?: readonly 'approve'[]
   /** The group of its events: `customer` for `customer.created`. Read-only resources have none. */
   event?: string
   /** The table its records live in, which writes lock. */

@@ -74,22 +74,35 @@ export async function writingUnique<T>(
 /**
  * The api_name of a resource whose records name themselves (catalogs, taxes, pricebooks): unique in the
  * workspace, made from the name when not given ("Premium Products" → premium_products, then
- * premium_products_2 … while taken).
+ * premium_products_2 … while taken). `within` narrows the uniqueness to the records of the workspace whose
+ * column holds a value (custom fields: unique per object).
  */
-export function apiNames(table: 'catalogs' | 'taxes' | 'pricebooks', noun: string) {
+export function apiNames(
+  table: 'catalogs' | 'taxes' | 'pricebooks' | 'custom_fields',
+  noun: string,
+  within?: { column: string; value: string },
+) {
+  const narrowed = within ? sql`and ${sql.ref(within.column)} = ${within.value}` : sql``
+
   /** The 409 of an api_name another record holds, naming it when it can. */
   const taken = (apiName: string, holder?: { id: string; name: string }) =>
     alreadyUsed('api_name', apiName, noun, holder)
 
   /** The record of the workspace that holds `apiName`, other than `except`. */
-  const holder = (trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) =>
-    holderOf(trx, table, workspaceId, 'api_name', apiName, { except })
+  async function holder(trx: Kysely<Database>, workspaceId: string, apiName: string, except?: string) {
+    const { rows } = await sql<{ id: string; name: string }>`select id, name from ${sql.table(table)}
+      where workspace_id = ${workspaceId} and api_name = ${apiName} ${narrowed}
+      ${except === undefined ? sql`` : sql`and id <> ${except}`}
+      limit 1`.execute(trx)
+    const row = rows[0]
+    return row && { id: String(row.id), name: row.name }
+  }
 
   /** The first free api_name made from `name`: one query for every taken name that starts with its slug. */
   async function free(trx: Kysely<Database>, workspaceId: string, name: string): Promise<string> {
-    const base = slugify(name, noun)
+    const base = slugify(name, noun.replace(/\W+/g, '_'))
     const { rows } = await sql<{ api_name: string }>`select api_name from ${sql.table(table)}
-      where workspace_id = ${workspaceId}
+      where workspace_id = ${workspaceId} ${narrowed}
       and (api_name = ${base} or substr(api_name, 1, ${base.length + 1}) = ${`${base}_`})`.execute(trx)
     return firstFree(base, new Set(rows.map((r) => r.api_name)))
   }
@@ -106,7 +119,7 @@ export function apiNames(table: 'catalogs' | 'taxes' | 'pricebooks', noun: strin
     input: { explicit?: string; name: string },
     write: (apiName: string) => Promise<void>,
   ): Promise<void> {
-    const savepoint = sql.raw(`${noun}_api_name`)
+    const savepoint = sql.raw(`${noun.replace(/\W+/g, '_')}_api_name`)
     for (let attempt = 1; ; attempt++) {
       const apiName = input.explicit ?? (await free(trx, workspaceId, input.name))
       await sql`savepoint ${savepoint}`.execute(trx)

@@ -7,6 +7,7 @@ import { catalogs } from './catalogs/resource.ts'
 import { categories } from './categories/resource.ts'
 import { contacts } from './contacts/resource.ts'
 import { currencies } from './currencies/resource.ts'
+import { customFields } from './custom-fields/resource.ts'
 import { customers } from './customers/resource.ts'
 import { events } from './events/resource.ts'
 import { orders } from './orders/resource.ts'
@@ -47,6 +48,7 @@ export const RESOURCES: readonly Resource[] = [
   settings,
   users,
   businessUnits,
+  customFields,
   approvalRules,
   quotes,
   orders,

@@ -40,7 +40,9 @@ export function isDay(value: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
   if (!m) return false
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  const day = new Date(Date.UTC(y, mo - 1, d))
+  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999.
+  const day = new Date(0)
+  day.setUTCFullYear(y, mo - 1, d)
   return y >= 1 && day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d
 }
 
@@ -76,6 +78,7 @@ async function checked(
   object: CustomObject,
   value: unknown,
   field: string,
+  stored: CustomProperties = {},
 ) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalid([`Field '${field}' must be an object of custom field api_names and their values`])
@@ -90,7 +93,8 @@ async function checked(
       problems.push(
         `Field '${path}' is not a custom field of ${OBJECTS[object]}: create it with POST /api/custom-fields first`,
       )
-    } else if (v !== null) {
+    } else if (v !== null && !(rule.is_active === false && stored[key] === v)) {
+      // A value it holds already is no new value: a GET sent back passes an inactive field's value.
       const problem = valueProblem(rule, v, path)
       if (problem) problems.push(problem)
     }
@@ -152,7 +156,7 @@ export async function patchCustomProperties(
   patch: unknown,
   field = 'custom_properties',
 ): Promise<CustomProperties> {
-  const { rules, problems, sent } = await checked(db, workspaceId, object, patch, field)
+  const { rules, problems, sent } = await checked(db, workspaceId, object, patch, field, stored)
   for (const rule of rules) {
     if (sent[rule.api_name] === null && rule.is_active && rule.is_required) {
       problems.push(`${requiredProblem(`${field}.${rule.api_name}`)}: it cannot be removed`)

@@ -75,6 +75,7 @@ describe('POST /api/customers', () => {
       'address_ids',
       'created_at',
       'updated_at',
+      'custom_properties',
     ])
     assert.equal(data.workspace_id, tenant.workspaceId)
     assert.equal(data.segment_id, segmentId)

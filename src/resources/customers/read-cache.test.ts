@@ -9,6 +9,12 @@ import { createContact } from '../contacts/store.ts'
 import { updateCustomer } from './store.ts'
 
 const seed = readFileSync(new URL('../../../test/fixtures/get-customer.json', import.meta.url), 'utf8')
+/** The seed's body, with Quoin's custom_properties after the documented keys. */
+const seedBody = () => {
+  const body = JSON.parse(seed)
+  body.data.custom_properties = {}
+  return JSON.stringify(body)
+}
 
 // A read served again from memory (SQLite's read cache, PostgreSQL's revalidated records) is sent as the
 // bytes serialised the first time: these tests hold it to what a first read answers.
@@ -41,7 +47,7 @@ describe('GET /api/customers/{id} served again', () => {
     const first = await get(DEMO_CUSTOMER_ID, token.auth)
     const again = await get(DEMO_CUSTOMER_ID, token.auth)
     const upper = await get(DEMO_CUSTOMER_ID.toUpperCase(), token.auth)
-    assert.equal(first.body, JSON.stringify(JSON.parse(seed)))
+    assert.equal(first.body, seedBody())
     assert.deepEqual(shown(again), shown(first))
     assert.deepEqual(shown(upper), shown(first))
     assert.equal(first.headers['content-type'], 'application/json; charset=utf-8')

@@ -55,6 +55,12 @@ const customerFields = {
   }),
   created_at: Timestamp(),
   updated_at: Timestamp(),
+  custom_properties: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+    description:
+      "Values of the workspace's custom fields on customers, by api_name: a string for text, a number for " +
+      "number, YYYY-MM-DD for date; {} when none. Quoin's, after the documented keys",
+    examples: [{ region: 'EMEA', employees: 250 }],
+  }),
 }
 
 export const Customer = Type.Object(customerFields, { title: 'Customer' })
@@ -74,11 +80,30 @@ const writable = {
   ...ExternalIdsInput,
 }
 
+/** Checked against the workspace's custom fields on customers (see custom-fields/check.ts). */
+const customProperties = (description: string) =>
+  Type.Optional(
+    Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description:
+          "Values of the workspace's custom fields on customers, by api_name: a string (at most 2000 " +
+          'characters) for text, a JSON number for number, YYYY-MM-DD for date. An unknown key, a value of ' +
+          `the wrong type, or a new value of an inactive field is a 400 naming it. ${description}`,
+        examples: [{ region: 'EMEA' }],
+      },
+    ),
+  )
+
 export const CustomerCreate = Type.Object(
   {
     name: Text(255, 'Customer name'),
     type: StringEnum(CUSTOMER_TYPES, { description: 'company or individual' }),
     ...writable,
+    custom_properties: customProperties(
+      'Every active required field must have a value; null leaves a key out',
+    ),
   },
   { additionalProperties: false },
 )
@@ -99,6 +124,9 @@ export const CustomerPatch = Type.Object(
     name: Type.Optional(Text(255, 'Customer name')),
     type: Type.Optional(StringEnum(CUSTOMER_TYPES, { description: 'company or individual' })),
     ...writable,
+    custom_properties: customProperties(
+      'The keys given are merged into those stored; a key set to null is removed (refused for a required field)',
+    ),
     ...ReadOnly(...CUSTOMER_READ_ONLY),
   },
   { additionalProperties: false },

@@ -12,6 +12,12 @@ import { listBinding, type PageResult, paginate } from '../../http/pagination.ts
 import type { Versioned } from '../../kernel/resource.ts'
 import { liveIdsOf, softDeleteLive, stamps, updateLive, versioned } from '../../kernel/store.ts'
 import type { WriteContext } from '../../kernel/write.ts'
+import {
+  type CustomProperties,
+  checkCustomProperties,
+  parseCustomProperties,
+  patchCustomProperties,
+} from '../custom-fields/check.ts'
 import type { Customer, CustomerCreate, CustomerListQuery, CustomerPatch } from './schema.ts'
 
 /** How long a deleted customer can be restored, and after which `quoin purge` removes it by default. */
@@ -65,6 +71,7 @@ export function toCustomer(row: CustomerRow): Versioned<Customer> {
       contact_ids: parseJsonArray(row.contacts).map((c) => c.id),
       address_ids: parseJsonArray(row.addresses).map((a) => a.id),
       ...stamps(row),
+      custom_properties: parseCustomProperties(row.custom_properties),
     },
     row.version,
   )
@@ -179,8 +186,20 @@ async function replaceTaxIds(
   return true
 }
 
+/** Custom properties as stored: JSON text, null for none. */
+const storedProperties = (properties: CustomProperties) =>
+  Object.keys(properties).length === 0 ? null : JSON.stringify(properties)
+
 /** Creates the customer with its tax ids; returns its id. */
 export async function createCustomer({ trx, workspaceId }: WriteContext, input: CustomerCreate) {
+  const properties = await checkCustomProperties(
+    trx,
+    workspaceId,
+    'customer',
+    input.custom_properties ?? {},
+    'custom_properties',
+    { required: true },
+  )
   const id = uuidv7()
   const at = nowIso()
   await trx
@@ -195,6 +214,7 @@ export async function createCustomer({ trx, workspaceId }: WriteContext, input: 
       id_crm: input.id_crm ?? null,
       id_erp: input.id_erp ?? null,
       id_accounting: input.id_accounting ?? null,
+      custom_properties: storedProperties(properties),
       created_at: at,
       updated_at: at,
       search_text: customerSearchText({ ...input, name: input.name.trim() }),
@@ -211,14 +231,25 @@ export async function updateCustomer(
   id: string,
   patch: CustomerPatch,
 ): Promise<boolean> {
-  const { tax_ids, ...fields } = patch
-  const set = {
+  const { tax_ids, custom_properties, ...fields } = patch
+  const set: Record<string, unknown> = {
     ...fields,
     ...(fields.name !== undefined ? { name: fields.name.trim() } : {}),
     ...(fields.segment_id ? { segment_id: fields.segment_id.toLowerCase() } : {}),
   }
   const searched = await searchTextAfter(trx, 'customers', workspaceId, id, set)
   if (searched === undefined) return false
+  if (custom_properties !== undefined) {
+    const current = await trx
+      .selectFrom('customers')
+      .select('custom_properties')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
+    const stored = parseCustomProperties(current.custom_properties)
+    const merged = await patchCustomProperties(trx, workspaceId, 'customer', stored, custom_properties)
+    set.custom_properties = storedProperties(merged)
+  }
   const tax = tax_ids === undefined ? {} : { search_tax: customerSearchTax(tax_ids.map((t) => t.tax_value)) }
   // Its tax ids are rows of their own: a change of them alone (a label) marks the customer as changed too.
   const touch = tax_ids !== undefined && (await replaceTaxIds(trx, workspaceId, id, tax_ids))

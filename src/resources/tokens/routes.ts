@@ -120,7 +120,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
           'Its permissions are given as Qwoty-style `permissions` or as `scopes`, not both; with neither, ' +
           'it gets the scopes of the token that creates it. A token cannot grant what it does not hold, nor ' +
           'outlive the token that creates it (which is also its default expiry) ' +
-          "(403 `insufficient_scope`): `write` covers `read`, and only a `'*'` token can grant `'*'`. " +
+          '(403 `insufficient_scope`): `write` covers `read`, `approve` (of a group with approvals, such as ' +
+          "quotes) covers `read` but not `write`, and only a `'*'` token can grant `'*'`. The permission level " +
+          '`approve` grants write and approve. ' +
           '`user_id` names an active user of the workspace for it to act as (400 otherwise): its writes ' +
           'record that user as created_by / updated_by. Naming a user other than its own needs `users:write`.',
         body: TokenCreate,

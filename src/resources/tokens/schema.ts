@@ -1,39 +1,41 @@
 import Type from 'typebox'
-import { ALL_SCOPES, SCOPE_GROUPS } from '../../domain/tokens.ts'
+import { ALL_SCOPES, type Level, levelsOf, SCOPE_GROUPS, type ScopeGroup } from '../../domain/tokens.ts'
 import { WholeListParams } from '../../http/pagination.ts'
 import { Nullable, Ref, StringEnum, Text, Timestamp, Uuid } from '../../http/schemas.ts'
 
-export const LEVELS = ['read', 'write', 'none'] as const
-export type Level = (typeof LEVELS)[number]
+export type { Level } from '../../domain/tokens.ts'
 
-const level = (resource: string) =>
-  StringEnum(LEVELS, {
-    description: `Access to ${resource}: write includes read; none is no access`,
-    examples: ['read'],
-  })
+const LEVEL_SAID: Record<Level, string> = {
+  read: 'read',
+  write: 'write (includes read)',
+  approve: 'approve (write, and approve)',
+  none: 'none (no access)',
+}
+const said = (levels: readonly Level[]) => levels.map((l) => LEVEL_SAID[l]).join(', ')
 
 /** One level per resource of the list, derived from it. */
 export const Permissions = Type.Object(
   Object.fromEntries(
     SCOPE_GROUPS.map((g) => [
       g.name,
-      g.writable
-        ? level(g.described)
-        : StringEnum(['read', 'none'] as const, {
-            description: `Access to ${g.described}: read or none`,
-            examples: ['read'],
-          }),
+      StringEnum(levelsOf(g), {
+        description: `Access to ${g.described}: ${said(levelsOf(g))}`,
+        examples: ['read'],
+      }),
     ]),
-  ) as Record<string, ReturnType<typeof level>>,
+  ) as Record<string, ReturnType<typeof StringEnum<Level[]>>>,
   {
     title: 'Permissions',
-    description: "What the token may do, per resource, derived from its scopes ('*' is write everywhere)",
+    description:
+      "What the token may do, per resource, derived from its scopes ('*' is the highest level everywhere)",
   },
 )
 export type Permissions = Record<string, Level>
 
 const scope = StringEnum(ALL_SCOPES, {
-  description: "'<resource>:read', '<resource>:write' (includes read) or '*' (everything)",
+  description:
+    "'<resource>:read', '<resource>:write' (includes read), '<resource>:approve' where a resource has " +
+    "approvals (includes read, not write) or '*' (everything)",
 })
 
 const tokenFields = {
@@ -80,10 +82,10 @@ export const TokenCreated = Type.Object(
 )
 export type TokenCreated = Type.Static<typeof TokenCreated>
 
-const levelInput = (resource: string, writable: boolean) =>
+const levelInput = (g: ScopeGroup) =>
   Type.Optional(
-    StringEnum(writable ? LEVELS : (['read', 'none'] as const), {
-      description: `Access to ${resource}; omitted is none`,
+    StringEnum(levelsOf(g), {
+      description: `Access to ${g.described}: ${said(levelsOf(g))}; omitted is none`,
       examples: ['read'],
     }),
   )
@@ -104,7 +106,7 @@ export const TokenCreate = Type.Object(
     ),
     permissions: Type.Optional(
       Type.Object(
-        Object.fromEntries(SCOPE_GROUPS.map((g) => [g.name, levelInput(g.described, g.writable)])) as Record<
+        Object.fromEntries(SCOPE_GROUPS.map((g) => [g.name, levelInput(g)])) as Record<
           string,
           ReturnType<typeof levelInput>
         >,
