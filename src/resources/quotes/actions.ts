@@ -92,17 +92,18 @@ const Accepted = Type.Object({
   ),
 })
 
-/** Every action takes an optional body: none at all is an empty one. */
+/** Every action takes an optional body: none at all is an empty one (null is still refused). */
 function emptyBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) {
-  request.body ??= {}
+  if (request.body === undefined) request.body = {}
   done()
 }
 
 export const quoteActionRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
   for (const action of QUOTE_ACTIONS) {
     const decides = action === 'approve' || action === 'request-changes'
-    const config = routeConfig(quotes, 'write', { etag: true, ifMatch: true })
-    // TODO(lifecycle): scope quotes:approve for approve and request-changes once `people` has merged.
+    const written = routeConfig(quotes, 'write', { etag: true, ifMatch: true })
+    // Deciding an approval is its own permission, which quotes:write does not include.
+    const config = decides ? { ...written, scope: 'quotes:approve' as const } : written
     const own: ErrorCode[] = decides ? ['conflict', 'approval_forbidden'] : ['conflict']
     app.post(
       `/api/quotes/:id/${action}`,

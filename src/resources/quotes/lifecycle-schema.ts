@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { APPROVER_ROLES } from '../../domain/approval-rules.ts'
-import { QUOTE_STATUSES } from '../../domain/quote-lifecycle.ts'
+import { QUOTE_STATUSES, type QuoteStatus } from '../../domain/quote-lifecycle.ts'
 import { Nullable, StringEnum, Timestamp, Uuid } from '../../http/schemas.ts'
 
 const comment = Type.Optional(
@@ -41,7 +41,11 @@ export const HistoryEntry = Type.Object(
         'once the expiration date has passed)',
       examples: ['submit'],
     }),
-    from: Nullable(StringEnum(QUOTE_STATUSES, { description: 'The status before; null for create' })),
+    from: Type.Unsafe<QuoteStatus | null>({
+      type: ['string', 'null'],
+      enum: [...QUOTE_STATUSES, null],
+      description: 'The status before; null for create',
+    }),
     to: StringEnum(QUOTE_STATUSES, { description: 'The status after' }),
     user_id: Nullable(Uuid('The user the token acted as, if any')),
     token_id: Nullable(Uuid('The token that made the change; null when Quoin did (expire)')),

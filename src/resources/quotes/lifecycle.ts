@@ -182,6 +182,14 @@ export async function runQuoteAction(
     throw new ApiError('conflict', `${result.message}${rules}`)
   }
   const to = result.to
+  if (action === 'publish' && isPastExpiration(row.expiration_date, now)) {
+    // Sent, it would be expired at once and could never be accepted.
+    throw new ApiError(
+      'conflict',
+      `This quote's expiration_date (${toWireTime(row.expiration_date!)}) has passed: it cannot be published. ` +
+        'Set a later one first (PATCH /api/quotes/{id}, while the quote is draft or changes_requested)',
+    )
+  }
   const step = pending[0]
   if (decides) await assertDecider(w, step)
 

@@ -7,6 +7,8 @@ export const quotes = defineResource({
   scope: 'quotes',
   noun: 'Quote',
   described: 'quotes',
+  // quotes:approve: deciding approvals (POST /api/quotes/{id}/approve, /request-changes) is its own permission.
+  extraScopes: ['approve'],
   event: 'quote',
   table: 'quotes',
   versioned: true,
