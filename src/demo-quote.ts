@@ -6,6 +6,8 @@ import { businessUnits } from './resources/business-units/resource.ts'
 import { findBusinessUnit } from './resources/business-units/store.ts'
 import { contacts } from './resources/contacts/resource.ts'
 import { findContact } from './resources/contacts/store.ts'
+import { customFields } from './resources/custom-fields/resource.ts'
+import { findCustomField } from './resources/custom-fields/store.ts'
 import { customers } from './resources/customers/resource.ts'
 import { findCustomer } from './resources/customers/store.ts'
 import { syncPrices } from './resources/prices/sync.ts'
@@ -130,7 +132,7 @@ export async function loadQuoteDemo(w: WriteContext): Promise<void> {
     .execute()
 
   // The customer's custom fields, which its custom_properties are checked against.
-  await trx
+  const newFields = await trx
     .insertInto('custom_fields')
     .values(
       [
@@ -150,6 +152,7 @@ export async function loadQuoteDemo(w: WriteContext): Promise<void> {
       })),
     )
     .onConflict((oc) => oc.doNothing())
+    .returning('id')
     .execute()
 
   const customer = { name: 'Customer Inc.', id_crm: 'CRM-1234567', id_accounting: 'ACC-1234567' }
@@ -363,6 +366,8 @@ export async function loadQuoteDemo(w: WriteContext): Promise<void> {
     emit(users, 'created', userId, (await findUser(trx, ws, userId))?.value)
   for (const { id: unitId } of newUnits)
     emit(businessUnits, 'created', unitId, (await findBusinessUnit(trx, ws, unitId))?.value)
+  for (const { id: fieldId } of newFields)
+    emit(customFields, 'created', fieldId, (await findCustomField(trx, ws, fieldId))?.value)
   for (const { id: customerId } of newCustomers)
     emit(customers, 'created', customerId, (await findCustomer(trx, ws, customerId))?.value)
   for (const { id: contactId } of newContacts)

@@ -405,11 +405,14 @@ describe('quoin command line', () => {
           // variants by frequency: the consulting one in the Standard pricebook, the widget's two others.
           'pricebook.created',
           ...Array(6).fill('price.created'),
-          // The quote example: its owner, business unit, customer, contact and address, its two products
+          // The quote example: its owner, business unit, the customer's two custom fields, its customer,
+          // contact and address, its two products
           // (one-off consulting hours, a monthly support plan) with their rows in the Standard pricebook (one,
           // and one per billing frequency), and the quote, made then published.
           'user.created',
           'business_unit.created',
+          'custom_field.created',
+          'custom_field.created',
           'customer.created',
           'contact.created',
           'address.created',
