@@ -5,7 +5,7 @@
 //
 // --test-timeout bounds each test, and each file as a whole: a deadline for a hang, not a measure of speed.
 // 600 s is far more than any file needs on a quiet two-core machine (the fuzz suite, the longest, covers
-// every route and took 280 s on SQLite with six other suites running beside it; it// under a minute of CPU).
+// every route and took 280 s on SQLite with six other suites running beside it).
 import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
