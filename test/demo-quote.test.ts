@@ -16,7 +16,7 @@ import { shapeProblems } from './same-shape.ts'
 type Json = Record<string, any>
 
 const EXAMPLE = JSON.parse(
-  readFileSync(new URL('../../shared/reference/qwoty-get-quote-example.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/qwoty-get-quote-example.json', import.meta.url), 'utf8'),
 ) as Json
 const NULLABLE = { nullable: ['$.data.quote.pdf_link', '$.data.quote.dealroom_link'] }
 

@@ -441,6 +441,12 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   ]) {
     await db.schema.dropTable(name).execute()
   }
+  // The workspaces' version trigger names the column the loop below drops: it goes first.
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter
+  await (pg
+    ? sql`drop trigger workspaces_bump_version on workspaces`
+    : sql`drop trigger workspaces_bump_version`
+  ).execute(db)
   await db.schema.alterTable('customers').dropColumn('custom_properties').execute()
   await db.schema.alterTable('api_tokens').dropColumn('user_id').execute()
   await db.schema.dropTable('users').execute()

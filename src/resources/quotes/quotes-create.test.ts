@@ -17,7 +17,7 @@ import { sameShape, shapeProblems } from '../../../test/same-shape.ts'
 type Json = Record<string, any>
 
 const EXAMPLE = JSON.parse(
-  readFileSync(new URL('../../../../shared/reference/qwoty-get-quote-example.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test/fixtures/qwoty-get-quote-example.json', import.meta.url), 'utf8'),
 ).data.quote as Json
 
 /** The lines of a read, in document order. */
