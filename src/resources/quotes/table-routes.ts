@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
-import Type, { type TSchema } from 'typebox'
+import type { TSchema } from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { type ErrorCode, notFound } from '../../http/errors.ts'
 import { errors, IdParams, Success } from '../../http/schemas.ts'
@@ -65,7 +65,7 @@ const EDITS =
 type Quote = QuoteRow
 
 /** What every route answers: the quote as GET /api/quotes/{id} shows it. */
-const QuoteResponse = Success(Type.Object({ quote: QuoteDocument }))
+const QuoteResponse = Success(QuoteDocument)
 
 export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
   /**
@@ -88,7 +88,7 @@ export const quoteTableRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = as
       const found = await findQuote(w.trx, w.workspaceId, id)
       if (!found) throw notFound(quotes.noun)
       if (changed) w.emit(quotes, 'updated', id, found.value)
-      return { status, body: { success: true, data: { quote: found.value } }, version: found.version }
+      return { status, body: { success: true, data: found.value }, version: found.version }
     })
   }
 
