@@ -1,7 +1,9 @@
 import countries from 'i18n-iso-countries'
 import type { Kysely, Selectable } from 'kysely'
 import type { AddressTable, Database } from '../../db/types.ts'
+import { findBusinessUnit } from '../business-units/store.ts'
 import { parseCustomProperties } from '../custom-fields/check.ts'
+import { findUser } from '../users/store.ts'
 import type { QuoteAddress, QuoteBusinessUnit, QuoteCustomer, QuoteOwner } from './schema.ts'
 
 // What a quote shows of the records it names is copied when they are set (at creation, or when a PATCH names
@@ -37,52 +39,36 @@ export async function ownerCopy(
   workspaceId: string,
   id: string | null,
 ): Promise<QuoteOwner | null> {
-  if (id === null) return null
-  const row = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  if (!row) return null
-  return {
-    id: row.id,
-    first_name: row.first_name,
-    last_name: row.last_name,
-    email: row.email,
-    external_ids: externalIds(row),
-  }
+  const user = id === null ? undefined : (await findUser(db, workspaceId, id))?.value
+  if (!user) return null
+  const { id: userId, first_name, last_name, email, external_ids } = user
+  return { id: userId, first_name, last_name, email, external_ids }
 }
 
-/** The business unit as the quote shows it, or null. */
+/** The business unit as the quote shows it (country as its English name beside the code), or null. */
 export async function businessUnitCopy(
   db: Kysely<Database>,
   workspaceId: string,
   id: string | null,
 ): Promise<QuoteBusinessUnit | null> {
-  if (id === null) return null
-  const row = await db
-    .selectFrom('business_units')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-  if (!row) return null
+  const unit = id === null ? undefined : (await findBusinessUnit(db, workspaceId, id))?.value
+  if (!unit) return null
+  const { line1, line2, city, postal_code, state, country } = unit.address
   return {
-    id: row.id,
-    type: row.type,
-    brand: row.brand,
-    name: row.name,
-    logo: { url: row.logo_url, alt: row.logo_alt },
-    tax_ids: JSON.parse(row.tax_ids) as { code: string; value: string }[],
+    id: unit.id,
+    type: unit.type,
+    brand: unit.brand,
+    name: unit.name,
+    logo: unit.logo ?? { url: null, alt: null },
+    tax_ids: unit.tax_ids,
     address: {
-      line1: row.line1,
-      city: row.city,
-      postal_code: row.postal_code,
-      country: countryName(row.country),
-      country_code: row.country,
-      line2: row.line2,
-      state: row.state,
+      line1,
+      city,
+      postal_code,
+      country: countryName(country),
+      country_code: country,
+      line2,
+      state,
     },
   }
 }
